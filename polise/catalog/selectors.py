@@ -1,0 +1,22 @@
+"""Reads of the catalog. Each list costs a fixed number of queries, whatever its length."""
+
+from django.db.models import Prefetch, QuerySet
+
+from polise.accounts.models import User
+
+from .models import App, Lifecycle
+
+
+def app_list_for_launcher() -> QuerySet[App]:
+    """Apps a user can open from the launcher: live ones, with their owner unit, in one query."""
+    return (
+        App.objects.filter(lifecycle__in=[Lifecycle.ACTIVE, Lifecycle.DEPRECATED])
+        .select_related("owner_unit")
+        .order_by("name")
+    )
+
+
+def app_get(*, slug: str) -> App:
+    """One app with everything its detail page shows; raises App.DoesNotExist."""
+    owners = Prefetch("owners", queryset=User.objects.order_by("first_name", "username"))
+    return App.objects.select_related("owner_unit").prefetch_related(owners).get(slug=slug)

@@ -1,0 +1,21 @@
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from . import selectors
+from .models import App
+
+
+@require_GET
+def launcher(request: HttpRequest) -> HttpResponse:
+    apps = selectors.app_list_for_launcher()
+    return render(request, "catalog/launcher.html", {"apps": apps})
+
+
+@require_GET
+def app_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        app = selectors.app_get(slug=slug)
+    except App.DoesNotExist:
+        raise Http404 from None
+    return render(request, "catalog/app_detail.html", {"app": app})

@@ -1,0 +1,127 @@
+"""The `polise` command.
+
+`polise demo | serve | worker` run the portal; the GitOps kit's commands (`new`, `template`,
+`lint`, `deploy`, `rollback`) run without Django, inside a CI runner with no database; any
+other word is passed to Django's management commands (`polise migrate`, `polise createsuperuser`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+GITOPS_COMMANDS = {"new", "template", "lint", "deploy", "rollback"}
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polise.settings")
+    import django
+
+    django.setup()
+
+
+def _parse_bind(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"--bind {value!r} is not HOST:PORT (e.g. 127.0.0.1:8000)")
+    return host.strip("[]"), int(port)
+
+
+def _serve(bind: tuple[str, int], *, workers: int) -> int:
+    """Run the WSGI app on granian, the production server, in this process."""
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    host, port = bind
+    Server(
+        "polise.wsgi:application",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        backpressure=int(os.environ.get("POLISE_BACKPRESSURE", "128")),
+    ).serve()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import call_command
+
+    from polise.core.demo import load_demo_data
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    report = load_demo_data()
+    host, port = args.bind
+    print(report.describe(f"http://{host if ':' not in host else f'[{host}]'}:{port}"), flush=True)
+    return _serve(args.bind, workers=1)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import call_command
+
+    if args.migrate:
+        call_command("migrate", interactive=False)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    return _serve(args.bind, workers=args.workers)
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("db_worker", queue_name=args.queues, interval=args.interval)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="polise", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="migrate, load demo data and serve on http://127.0.0.1:8000")
+    demo.add_argument("--bind", type=_parse_bind, default=("127.0.0.1", 8000), metavar="HOST:PORT")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve Polise on granian (production)")
+    serve.add_argument("--bind", type=_parse_bind, default=("0.0.0.0", 8000), metavar="HOST:PORT")  # noqa: S104
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("POLISE_WORKERS", "2")))
+    serve.add_argument("--migrate", action="store_true", help="apply migrations before serving")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run background jobs")
+    worker.add_argument("--queues", default="*", help="comma-separated queue names, * for all")
+    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    worker.set_defaults(func=cmd_worker)
+
+    for name in sorted(GITOPS_COMMANDS):
+        sub.add_parser(name, help="GitOps kit (see polise NAME --help)", add_help=False)
+    sub.add_parser("manage", help="any Django management command, e.g. polise migrate", add_help=False)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in GITOPS_COMMANDS:
+        from polise.gitops.cli import main as gitops_main
+
+        return gitops_main(argv)
+    parser = build_parser()
+    known = {"demo", "serve", "worker", "-h", "--help"}
+    if argv and argv[0] not in known:
+        _django_setup()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["polise", *(argv[1:] if argv[0] == "manage" else argv)])
+        return 0
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Polise settings: one module, configured by POLISE_* environment variables and DATABASE_URL.
+
+POLISE_ENV=local (the default) gives a working instance with no configuration at all:
+SQLite and a generated secret key under POLISE_DATA_DIR (./var). POLISE_ENV=production
+refuses to start unless the values a real deployment needs are present and sane.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from polise.core.env import Env
+
+env = Env()
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+POLISE_ENV = env.choice("POLISE_ENV", ("local", "production"), "local")
+PRODUCTION = POLISE_ENV == "production"
+DATA_DIR = Path(env.str("POLISE_DATA_DIR", "var")).resolve()
+DEBUG = env.bool("POLISE_DEBUG", default=False)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("POLISE_DEBUG=1 is refused with POLISE_ENV=production; debug pages leak settings.")
+
+
+def _local_secret_key() -> str:
+    """A key generated once and kept in the data folder, so demo sessions survive restarts."""
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+if PRODUCTION:
+    SECRET_KEY = env.str("POLISE_SECRET_KEY", required=True)
+    if len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "POLISE_SECRET_KEY is too short; expected at least 50 random characters "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(50))')."
+        )
+else:
+    SECRET_KEY = env.optional("POLISE_SECRET_KEY") or _local_secret_key()
+
+BASE_URL = env.str("POLISE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+_base = urlsplit(BASE_URL)
+if _base.scheme not in ("http", "https") or not _base.hostname:
+    raise ImproperlyConfigured(f"POLISE_BASE_URL={BASE_URL!r} is not a URL; expected e.g. https://portal.example.go.id.")
+if PRODUCTION and _base.scheme != "https":
+    raise ImproperlyConfigured(f"POLISE_BASE_URL={BASE_URL!r} must use https with POLISE_ENV=production.")
+
+ALLOWED_HOSTS = env.list(
+    "POLISE_ALLOWED_HOSTS",
+    [_base.hostname] if PRODUCTION else [_base.hostname, "127.0.0.1", "localhost", "[::1]"],
+)
+CSRF_TRUSTED_ORIGINS = [f"{_base.scheme}://{_base.netloc}"]
+
+# Cookies are secure whenever Polise is served over https; the local demo runs on plain http.
+_HTTPS = _base.scheme == "https"
+SESSION_COOKIE_SECURE = _HTTPS
+CSRF_COOKIE_SECURE = _HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if _HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env.int("POLISE_HSTS_SECONDS", 31536000, minimum=0)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "polise.core",
+    "polise.accounts",
+    "polise.catalog",
+    "polise.forge",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "polise.core.middleware.LanguageQueryMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "polise.urls"
+WSGI_APPLICATION = "polise.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "admin:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+
+def _database() -> dict:
+    url = env.optional("DATABASE_URL")
+    if url is None:
+        if PRODUCTION:
+            raise ImproperlyConfigured(
+                "DATABASE_URL is not set; POLISE_ENV=production expects postgres://USER:PASSWORD@HOST:PORT/NAME."
+            )
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{DATA_DIR / 'polise.sqlite3'}"
+    try:
+        config = dj_database_url.parse(url, conn_max_age=env.int("POLISE_DB_CONN_MAX_AGE", 60, minimum=0))
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL is not a database URL Polise understands ({exc}); expected "
+            "postgres://…, mysql://… or sqlite:///path."
+        ) from exc
+    engine = config["ENGINE"]
+    if engine == "django.db.backends.sqlite3":
+        # WAL and immediate transactions let the web process and the worker share the file.
+        config["CONN_MAX_AGE"] = 0
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    elif engine == "django.db.backends.mysql":
+        config.setdefault("OPTIONS", {}).update({"charset": "utf8mb4", "isolation_level": "read committed"})
+    elif engine != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(f"DATABASE_URL uses {engine}, which Polise does not support; use PostgreSQL, MySQL/MariaDB or SQLite.")
+    config["TEST"] = {"NAME": env.optional("POLISE_TEST_DATABASE_NAME")} if env.optional("POLISE_TEST_DATABASE_NAME") else {}
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "id"
+LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+LANGUAGE_COOKIE_SECURE = _HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+TIME_ZONE = env.str("POLISE_TIME_ZONE", "Asia/Jakarta")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env.str("POLISE_STATIC_ROOT", str(DATA_DIR / "static")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Serve straight from the packages when static files were never collected (tests, a bare checkout).
+WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
+if WHITENOISE_USE_FINDERS:
+    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+
+TASKS = {
+    "default": {
+        "BACKEND": env.str("POLISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "forge"],
+    }
+}
+
+LOG_FORMAT = env.choice("POLISE_LOG_FORMAT", ("text", "json"), "text")
+LOG_LEVEL = env.choice("POLISE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "polise.core.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
+
+# GitHub (the forge); read by polise.forge.
+GITHUB_API_URL = env.str("POLISE_GITHUB_API_URL", "https://api.github.com").rstrip("/")
+GITHUB_WEBHOOK_SECRET = env.optional("POLISE_GITHUB_WEBHOOK_SECRET")
+GITHUB_TOKEN = env.optional("POLISE_GITHUB_TOKEN")
+GITHUB_APP_ID = env.optional("POLISE_GITHUB_APP_ID")
+GITHUB_APP_PRIVATE_KEY = env.optional("POLISE_GITHUB_APP_PRIVATE_KEY")
+GITHUB_APP_INSTALLATION_ID = env.optional("POLISE_GITHUB_APP_INSTALLATION_ID")
+GITHUB_TIMEOUT_SECONDS = env.int("POLISE_GITHUB_TIMEOUT_SECONDS", 10, minimum=1)
+if GITHUB_APP_ID and not (GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID):
+    raise ImproperlyConfigured(
+        "POLISE_GITHUB_APP_ID is set but POLISE_GITHUB_APP_PRIVATE_KEY (PEM, or _FILE) and "
+        "POLISE_GITHUB_APP_INSTALLATION_ID are not; a GitHub App needs all three."
+    )
+if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
+    raise ImproperlyConfigured("POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret.")
