@@ -40,7 +40,9 @@ def _serve(bind: tuple[str, int], *, workers: int) -> int:
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        backpressure=int(os.environ.get("POLISE_BACKPRESSURE", "128")),
+        # Django is synchronous: a few threads per worker keep the GIL from thrashing.
+        blocking_threads=int(os.environ.get("POLISE_THREADS", "8")),
+        respawn_failed_workers=True,
     ).serve()
     return 0
 
@@ -93,12 +95,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run background jobs")
     worker.add_argument("--queues", default="*", help="comma-separated queue names, * for all")
-    worker.add_argument("--interval", type=float, default=1.0, help="seconds between polls when idle")
+    worker.add_argument(
+        "--interval", type=float, default=1.0, help="seconds between polls when idle"
+    )
     worker.set_defaults(func=cmd_worker)
 
     for name in sorted(GITOPS_COMMANDS):
         sub.add_parser(name, help="GitOps kit (see polise NAME --help)", add_help=False)
-    sub.add_parser("manage", help="any Django management command, e.g. polise migrate", add_help=False)
+    sub.add_parser(
+        "manage", help="any Django management command, e.g. polise migrate", add_help=False
+    )
     return parser
 
 

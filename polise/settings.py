@@ -8,12 +8,12 @@ refuses to start unless the values a real deployment needs are present and sane.
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 from polise.core.env import Env
 
@@ -22,10 +22,12 @@ env = Env()
 PACKAGE_DIR = Path(__file__).resolve().parent
 POLISE_ENV = env.choice("POLISE_ENV", ("local", "production"), "local")
 PRODUCTION = POLISE_ENV == "production"
-DATA_DIR = Path(env.str("POLISE_DATA_DIR", "var")).resolve()
-DEBUG = env.bool("POLISE_DEBUG", default=False)
+DATA_DIR = Path(env.string("POLISE_DATA_DIR", "var")).resolve()
+DEBUG = env.boolean("POLISE_DEBUG", default=False)
 if PRODUCTION and DEBUG:
-    raise ImproperlyConfigured("POLISE_DEBUG=1 is refused with POLISE_ENV=production; debug pages leak settings.")
+    raise ImproperlyConfigured(
+        "POLISE_DEBUG=1 is refused with POLISE_ENV=production; debug pages leak settings."
+    )
 
 
 def _local_secret_key() -> str:
@@ -39,7 +41,7 @@ def _local_secret_key() -> str:
 
 
 if PRODUCTION:
-    SECRET_KEY = env.str("POLISE_SECRET_KEY", required=True)
+    SECRET_KEY = env.string("POLISE_SECRET_KEY", required=True)
     if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
             "POLISE_SECRET_KEY is too short; expected at least 50 random characters "
@@ -48,14 +50,18 @@ if PRODUCTION:
 else:
     SECRET_KEY = env.optional("POLISE_SECRET_KEY") or _local_secret_key()
 
-BASE_URL = env.str("POLISE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+BASE_URL = env.string("POLISE_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 _base = urlsplit(BASE_URL)
 if _base.scheme not in ("http", "https") or not _base.hostname:
-    raise ImproperlyConfigured(f"POLISE_BASE_URL={BASE_URL!r} is not a URL; expected e.g. https://portal.example.go.id.")
+    raise ImproperlyConfigured(
+        f"POLISE_BASE_URL={BASE_URL!r} is not a URL; expected e.g. https://portal.example.go.id."
+    )
 if PRODUCTION and _base.scheme != "https":
-    raise ImproperlyConfigured(f"POLISE_BASE_URL={BASE_URL!r} must use https with POLISE_ENV=production.")
+    raise ImproperlyConfigured(
+        f"POLISE_BASE_URL={BASE_URL!r} must use https with POLISE_ENV=production."
+    )
 
-ALLOWED_HOSTS = env.list(
+ALLOWED_HOSTS = env.strings(
     "POLISE_ALLOWED_HOSTS",
     [_base.hostname] if PRODUCTION else [_base.hostname, "127.0.0.1", "localhost", "[::1]"],
 )
@@ -72,7 +78,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if _HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = env.int("POLISE_HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_SECONDS = env.integer("POLISE_HSTS_SECONDS", 31536000, minimum=0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -124,7 +130,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dict[str, Any]:
     url = env.optional("DATABASE_URL")
     if url is None:
         if PRODUCTION:
@@ -134,7 +140,9 @@ def _database() -> dict:
         DATA_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{DATA_DIR / 'polise.sqlite3'}"
     try:
-        config = dj_database_url.parse(url, conn_max_age=env.int("POLISE_DB_CONN_MAX_AGE", 60, minimum=0))
+        config: dict[str, Any] = dj_database_url.parse(  # type: ignore[assignment]
+            url, conn_max_age=env.integer("POLISE_DB_CONN_MAX_AGE", 60, minimum=0)
+        )
     except ValueError as exc:
         raise ImproperlyConfigured(
             f"DATABASE_URL is not a database URL Polise understands ({exc}); expected "
@@ -150,10 +158,18 @@ def _database() -> dict:
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     elif engine == "django.db.backends.mysql":
-        config.setdefault("OPTIONS", {}).update({"charset": "utf8mb4", "isolation_level": "read committed"})
+        config.setdefault("OPTIONS", {}).update(
+            {"charset": "utf8mb4", "isolation_level": "read committed"}
+        )
     elif engine != "django.db.backends.postgresql":
-        raise ImproperlyConfigured(f"DATABASE_URL uses {engine}, which Polise does not support; use PostgreSQL, MySQL/MariaDB or SQLite.")
-    config["TEST"] = {"NAME": env.optional("POLISE_TEST_DATABASE_NAME")} if env.optional("POLISE_TEST_DATABASE_NAME") else {}
+        raise ImproperlyConfigured(
+            f"DATABASE_URL uses {engine}, which Polise does not support; use PostgreSQL, MySQL/MariaDB or SQLite."
+        )
+    config["TEST"] = (
+        {"NAME": env.optional("POLISE_TEST_DATABASE_NAME")}
+        if env.optional("POLISE_TEST_DATABASE_NAME")
+        else {}
+    )
     return config
 
 
@@ -166,34 +182,38 @@ PASSWORD_HASHERS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "id"
-LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
+# Each language is named in itself, so a reader finds their own in the switcher.
+LANGUAGES = [("id", "Bahasa Indonesia"), ("en", "English")]
 LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 LANGUAGE_COOKIE_SECURE = _HTTPS
-LANGUAGE_COOKIE_SAMESITE = "Lax"
-TIME_ZONE = env.str("POLISE_TIME_ZONE", "Asia/Jakarta")
+TIME_ZONE = env.string("POLISE_TIME_ZONE", "Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = Path(env.str("POLISE_STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_ROOT = Path(env.string("POLISE_STATIC_ROOT", str(DATA_DIR / "static")))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": DATA_DIR / "media"},
+    },
+    # Hashed names let whitenoise serve static files with far-future caching; `polise demo` and
+    # `polise serve` collect them before the server starts.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-# Serve straight from the packages when static files were never collected (tests, a bare checkout).
-WHITENOISE_USE_FINDERS = not (STATIC_ROOT / "staticfiles.json").exists()
-if WHITENOISE_USE_FINDERS:
-    STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 
 TASKS = {
     "default": {
-        "BACKEND": env.str("POLISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": env.string("POLISE_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default", "forge"],
     }
 }
@@ -213,17 +233,19 @@ LOGGING = {
 }
 
 # GitHub (the forge); read by polise.forge.
-GITHUB_API_URL = env.str("POLISE_GITHUB_API_URL", "https://api.github.com").rstrip("/")
+GITHUB_API_URL = env.string("POLISE_GITHUB_API_URL", "https://api.github.com").rstrip("/")
 GITHUB_WEBHOOK_SECRET = env.optional("POLISE_GITHUB_WEBHOOK_SECRET")
 GITHUB_TOKEN = env.optional("POLISE_GITHUB_TOKEN")
 GITHUB_APP_ID = env.optional("POLISE_GITHUB_APP_ID")
 GITHUB_APP_PRIVATE_KEY = env.optional("POLISE_GITHUB_APP_PRIVATE_KEY")
 GITHUB_APP_INSTALLATION_ID = env.optional("POLISE_GITHUB_APP_INSTALLATION_ID")
-GITHUB_TIMEOUT_SECONDS = env.int("POLISE_GITHUB_TIMEOUT_SECONDS", 10, minimum=1)
+GITHUB_TIMEOUT_SECONDS = env.integer("POLISE_GITHUB_TIMEOUT_SECONDS", 10, minimum=1)
 if GITHUB_APP_ID and not (GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID):
     raise ImproperlyConfigured(
         "POLISE_GITHUB_APP_ID is set but POLISE_GITHUB_APP_PRIVATE_KEY (PEM, or _FILE) and "
         "POLISE_GITHUB_APP_INSTALLATION_ID are not; a GitHub App needs all three."
     )
 if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
-    raise ImproperlyConfigured("POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret.")
+    raise ImproperlyConfigured(
+        "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."
+    )

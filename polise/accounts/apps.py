@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "polise.accounts"
     label = "accounts"
-    verbose_name = _("Akun dan unit kerja")
+    verbose_name = _("Accounts and org units")

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class CatalogConfig(AppConfig):
     name = "polise.catalog"
     label = "catalog"
-    verbose_name = _("Katalog aplikasi")
+    verbose_name = _("App catalog")

@@ -8,11 +8,11 @@ from polise.accounts.models import OrgUnit
 # owner/name as GitHub allows them: an account login, then a repo name of letters, digits, . _ -
 repo_validator = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$",
-    _("Tulis repositori GitHub sebagai pemilik/nama, misalnya diskominfo/simpeg."),
+    _("Write the GitHub repository as owner/name, e.g. diskominfo/simpeg."),
 )
 docs_path_validator = RegexValidator(
     r"^(?!/)(?!.*\.\.)[A-Za-z0-9._/-]+$",
-    _("Tulis jalur relatif di dalam repositori, misalnya docs/usage."),
+    _("Write a relative path inside the repository, e.g. docs/usage."),
 )
 
 
@@ -23,52 +23,63 @@ class Technology(models.TextChoices):
     NODE = "node", "Node.js"
     PHP = "php", "PHP"
     GO = "go", "Go"
-    STATIC = "static", _("Situs statis")
+    STATIC = "static", _("Static site")
 
 
 class Placement(models.TextChoices):
-    APP = "app", _("Node aplikasi bersama")
-    DEDICATED = "dedicated", _("Node khusus")
+    APP = "app", _("Shared app nodes")
+    DEDICATED = "dedicated", _("Dedicated node")
 
 
 class Lifecycle(models.TextChoices):
-    PLANNED = "planned", _("Direncanakan")
-    ACTIVE = "active", _("Aktif")
-    DEPRECATED = "deprecated", _("Akan dihentikan")
-    RETIRED = "retired", _("Dihentikan")
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    DEPRECATED = "deprecated", _("Deprecated")
+    RETIRED = "retired", _("Retired")
 
 
 class App(models.Model):
     """An in-house web app that runs on the swarm and is opened from the launcher."""
 
     slug = models.SlugField(_("slug"), max_length=64, unique=True)
-    name = models.CharField(_("nama"), max_length=120)
-    summary = models.CharField(_("ringkasan"), max_length=200, help_text=_("Satu kalimat untuk ubin peluncur."))
-    description = models.TextField(_("deskripsi"), blank=True)
-    url = models.URLField(_("alamat publik"), blank=True)
-    repo = models.CharField(_("repositori GitHub"), max_length=140, validators=[repo_validator], blank=True)
-    technology = models.CharField(_("teknologi"), max_length=16, choices=Technology.choices)
-    placement = models.CharField(_("penempatan"), max_length=16, choices=Placement.choices, default=Placement.APP)
+    name = models.CharField(_("name"), max_length=120)
+    summary = models.CharField(
+        _("summary"), max_length=200, help_text=_("One sentence for the launcher tile.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("public URL"), blank=True)
+    repo = models.CharField(
+        _("GitHub repository"), max_length=140, validators=[repo_validator], blank=True
+    )
+    technology = models.CharField(_("technology"), max_length=16, choices=Technology.choices)
+    placement = models.CharField(
+        _("placement"), max_length=16, choices=Placement.choices, default=Placement.APP
+    )
     owner_unit = models.ForeignKey(
-        OrgUnit, verbose_name=_("unit pemilik"), on_delete=models.PROTECT, related_name="apps"
+        OrgUnit, verbose_name=_("owner unit"), on_delete=models.PROTECT, related_name="apps"
     )
     owners = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("penanggung jawab"), blank=True, related_name="owned_apps"
+        settings.AUTH_USER_MODEL, verbose_name=_("owners"), blank=True, related_name="owned_apps"
     )
     usage_docs_path = models.CharField(
-        _("jalur dokumen penggunaan"), max_length=200, default="docs/usage", validators=[docs_path_validator]
+        _("usage docs path"), max_length=200, default="docs/usage", validators=[docs_path_validator]
     )
     database_docs_path = models.CharField(
-        _("jalur dokumen basis data"), max_length=200, default="docs/database", validators=[docs_path_validator]
+        _("database docs path"),
+        max_length=200,
+        default="docs/database",
+        validators=[docs_path_validator],
     )
-    lifecycle = models.CharField(_("siklus hidup"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.ACTIVE)
+    lifecycle = models.CharField(
+        _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.ACTIVE
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("aplikasi")
-        verbose_name_plural = _("aplikasi")
+        verbose_name = _("app")
+        verbose_name_plural = _("apps")
 
     def __str__(self) -> str:
         return self.name

@@ -37,7 +37,7 @@ class Env:
                 f"expected a readable file holding {name}."
             ) from exc
 
-    def str(self, name: str, default: str | None = None, *, required: bool = False) -> str:
+    def string(self, name: str, default: str | None = None, *, required: bool = False) -> str:
         value = self.raw(name)
         if value is None or value == "":
             if required or default is None:
@@ -49,7 +49,7 @@ class Env:
         value = self.raw(name)
         return value or None
 
-    def bool(self, name: str, default: bool = False) -> bool:
+    def boolean(self, name: str, default: bool = False) -> bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -58,9 +58,11 @@ class Env:
             return True
         if lowered in _FALSE:
             return False
-        raise ImproperlyConfigured(f"{name}={value!r} is not a boolean; expected one of 1/0, true/false, yes/no, on/off.")
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a boolean; expected one of 1/0, true/false, yes/no, on/off."
+        )
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def integer(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self.raw(name)
         if value is None or value == "":
             return default
@@ -69,17 +71,21 @@ class Env:
         except ValueError:
             raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
         if minimum is not None and number < minimum:
-            raise ImproperlyConfigured(f"{name}={number} is too small; expected at least {minimum}.")
+            raise ImproperlyConfigured(
+                f"{name}={number} is too small; expected at least {minimum}."
+            )
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def strings(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.raw(name)
         if value is None:
             return list(default or [])
         return [item.strip() for item in value.split(",") if item.strip()]
 
     def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
-        value = self.str(name, default)
+        value = self.string(name, default)
         if value not in choices:
-            raise ImproperlyConfigured(f"{name}={value!r} is not valid; expected one of: {', '.join(choices)}.")
+            raise ImproperlyConfigured(
+                f"{name}={value!r} is not valid; expected one of: {', '.join(choices)}."
+            )
         return value

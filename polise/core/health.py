@@ -32,7 +32,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
             executor = MigrationExecutor(connection)
             pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
             if pending:
-                body = {"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}
+                body = {
+                    "status": "unavailable",
+                    "database": "ok",
+                    "pending_migrations": len(pending),
+                }
                 return JsonResponse(body, status=503)
             _migrated = True
     except Exception as exc:

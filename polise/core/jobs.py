@@ -17,7 +17,8 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import Task, task
+from django_tasks import task
+from django_tasks.base import Task
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ def backoff_seconds(
 
 
 def retrying_task(
-    *, queue_name: str = "default", max_attempts: int = 8, base_delay: float = 2.0, max_delay: float = 900.0
+    *,
+    queue_name: str = "default",
+    max_attempts: int = 8,
+    base_delay: float = 2.0,
+    max_delay: float = 900.0,
 ) -> Callable[[Callable[..., Any]], Task]:
     """Declare a job that is retried with backoff until it succeeds, fails permanently, or runs
     out of attempts. The attempt number travels in the job's own kwargs (`_attempt`)."""
@@ -61,13 +66,20 @@ def retrying_task(
                     logger.error("job %s gave up after %d attempts", func.__name__, _attempt)
                     raise
                 delay = backoff_seconds(
-                    _attempt, base=base_delay, cap=max_delay, retry_after=getattr(exc, "retry_after", None)
+                    _attempt,
+                    base=base_delay,
+                    cap=max_delay,
+                    retry_after=getattr(exc, "retry_after", None),
                 )
                 job.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
                     *args, _attempt=_attempt + 1, **kwargs
                 )
                 logger.warning(
-                    "job %s attempt %d failed (%s); retry in %.1fs", func.__name__, _attempt, exc, delay
+                    "job %s attempt %d failed (%s); retry in %.1fs",
+                    func.__name__,
+                    _attempt,
+                    exc,
+                    delay,
                 )
                 raise
 

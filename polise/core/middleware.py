@@ -28,7 +28,7 @@ class LanguageQueryMiddleware:
             lang,
             max_age=settings.LANGUAGE_COOKIE_AGE,
             secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            samesite="Lax",
             httponly=True,
         )
         return response

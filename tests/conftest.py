@@ -1,0 +1,40 @@
+"""Shared fixtures. Test data comes from the small factories in tests/factories.py."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core.management import call_command
+
+REQUIRE_SERVICES = os.environ.get("POLISE_REQUIRE_SERVICES") == "1"
+
+
+def service_unavailable(name: str, reason: str) -> None:
+    """A test that needs an outside service skips on a developer's machine without it, and
+    fails under POLISE_REQUIRE_SERVICES=1 (CI), where a missing service is a broken setup."""
+    message = f"{name} is not available: {reason}"
+    if REQUIRE_SERVICES:
+        pytest.fail(message + " (POLISE_REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_storage(settings):
+    # Pages are rendered without a collectstatic run; hashed names are checked by the demo test.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def run_jobs():
+    """Run every job that is due, the way `polise worker` does, then return."""
+
+    def run() -> None:
+        call_command(
+            "db_worker", batch=True, queue_name="*", startup_delay=False, reload=False, verbosity=0
+        )
+
+    return run

@@ -1,0 +1,108 @@
+"""`polise demo` as a new user runs it: a real server process, real HTTP."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from polise.cli import main
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+def start_demo(data_dir: Path, port: int) -> tuple[subprocess.Popen, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POLISE_", "DATABASE_URL"))}
+    env["POLISE_DATA_DIR"] = str(data_dir)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "polise.cli", "demo", "--bind", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if get(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        stop(process)
+        pytest.fail(
+            "polise demo did not answer /healthz within 60 s:\n"
+            + (process.stdout.read() if process.stdout else "")
+        )
+    return process, ""
+
+
+def stop(process: subprocess.Popen) -> str:
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        output, _ = process.communicate(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+    return output
+
+
+def test_demo_serves_the_launcher_and_keeps_its_data_across_runs(tmp_path):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    process, _ = start_demo(tmp_path, port)
+    try:
+        status, home = get(base + "/")
+        assert status == 200
+        assert 'lang="id"' in home and "<h1>Aplikasi</h1>" in home
+        assert home.count('class="tile"') == 8
+        assert get(base + "/readyz")[0] == 200
+        assert "<h1>Apps</h1>" in get(base + "/?lang=en")[1]
+        css = re.search(r'href="(/static/polise/site\.[0-9a-f]+\.css)"', home)
+        assert css, "static files are served under hashed names"
+        assert get(base + css.group(1))[0] == 200
+        assert get(base + "/apps/awdi/")[0] == 200
+    finally:
+        first_output = stop(process)
+    password = re.search(r"user: admin  password: (\S+)", first_output)
+    assert password, first_output
+
+    process, _ = start_demo(tmp_path, port)
+    try:
+        assert get(base + "/")[1].count('class="tile"') == 8
+    finally:
+        second_output = stop(process)
+    assert "Demo data already present" in second_output
+    assert "password:" not in second_output.replace("password shown", "")
+
+
+def test_bind_must_be_host_and_port(capsys):
+    with pytest.raises(SystemExit):
+        main(["demo", "--bind", "8000"])
+    assert "is not HOST:PORT" in capsys.readouterr().err
+
+
+def test_django_management_commands_pass_through(capsys):
+    main(["check"])
+    assert "System check identified no issues" in capsys.readouterr().out
