@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "polise.accounts",
     "polise.catalog",
     "polise.forge",
+    "polise.sso",
 ]
 
 MIDDLEWARE = [

@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("hooks/", include("polise.forge.urls")),
+    path("", include("polise.sso.urls")),
     path("", include("polise.catalog.urls")),
 ]
