@@ -194,8 +194,16 @@ class GitHubFake:
         self.webhooks.flush()
         self.webhooks.timeout = self.webhook_timeout
         self.state = State(self.base_url, self.html_url)
+        # Installation tokens GitHub issued stay valid across tests, as on GitHub for an hour:
+        # githubkit caches them process-wide, keyed by app and installation.
+        issued = {
+            tok: info
+            for tok, info in getattr(self, "tokens", {}).items()
+            if info.installation_id is not None and (info.expires_at or 0) > time.time()
+        }
         self.tokens: dict[str, TokenInfo] = {
-            tok: TokenInfo(login) for tok, login in self._initial_tokens.items()
+            **issued,
+            **{tok: TokenInfo(login) for tok, login in self._initial_tokens.items()},
         }
         self.read_only_logins: set[str] = set()
         self.requests: list[RequestRecord] = []

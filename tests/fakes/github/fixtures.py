@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -56,7 +57,7 @@ def github_fake(_github_fake_server: GitHubFake) -> Iterator[GitHubFake]:
 
 @dataclass
 class Received:
-    headers: dict[str, str]
+    headers: Message  # case-insensitive, as HTTP headers are
     body: bytes
 
     @property
@@ -82,7 +83,7 @@ def github_webhook_receiver() -> Iterator[WebhookReceiver]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with receiver.lock:
-                receiver.received.append(Received(dict(self.headers.items()), body))
+                receiver.received.append(Received(self.headers, body))
             self.send_response(receiver.status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import queue
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 USER_AGENT = "GitHub-Hookshot/fake"
 
@@ -151,19 +151,23 @@ class WebhookSender:
                 self._queue.task_done()
 
     def _send(self, delivery: Delivery) -> None:
+        # http.client rather than urllib: urllib re-cases header names (X-github-event).
         started = time.monotonic()
-        request = urllib.request.Request(
-            delivery.url, data=delivery.body, headers=delivery.headers, method="POST"
+        url = urlsplit(delivery.url)
+        connection_class = (
+            http.client.HTTPSConnection if url.scheme == "https" else http.client.HTTPConnection
         )
+        connection = connection_class(url.hostname or "127.0.0.1", url.port, timeout=self.timeout)
+        target = url.path + (f"?{url.query}" if url.query else "") or "/"
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                delivery.status = response.status
-                delivery.response = response.read()
-        except urllib.error.HTTPError as exc:
-            delivery.status = exc.code
-            delivery.response = exc.read()
+            connection.request("POST", target, body=delivery.body, headers=delivery.headers)
+            response = connection.getresponse()
+            delivery.status = response.status
+            delivery.response = response.read()
         except Exception as exc:
             delivery.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
         delivery.duration = time.monotonic() - started
         delivery.done.set()
         if self.on_delivered is not None:
