@@ -7,6 +7,8 @@ import os
 import pytest
 from django.core.management import call_command
 
+pytest_plugins = ["tests.fakes.github.fixtures"]
+
 REQUIRE_SERVICES = os.environ.get("POLISE_REQUIRE_SERVICES") == "1"
 
 

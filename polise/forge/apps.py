@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,7 @@ class ForgeConfig(AppConfig):
     name = "polise.forge"
     label = "forge"
     verbose_name = _("GitHub")
+
+    def ready(self) -> None:
+        # Each app subscribes to webhook events in its own forge_handlers module.
+        autodiscover_modules("forge_handlers")

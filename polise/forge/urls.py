@@ -1,2 +1,6 @@
+from django.urls import path
+
+from . import webhooks
+
 app_name = "forge"
-urlpatterns: list = []
+urlpatterns = [path("github", webhooks.github_webhook, name="github_webhook")]

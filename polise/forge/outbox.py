@@ -1,0 +1,229 @@
+"""The outbox of writes to GitHub: stored first, performed by a job, never lost, never doubled.
+
+A write is a row (`Write`) before it is a request. `perform_write` claims the row atomically,
+so two jobs for the same write cannot both run it; on a retryable failure it schedules the
+next attempt with backoff (no sooner than GitHub's Retry-After); on a permanent one it marks
+the write failed for the platform team to see and retry from the admin. Before repeating a
+create, it looks on GitHub for the hidden marker an earlier attempt would have left.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks import task
+
+from polise.core.jobs import backoff_seconds, enqueue_on_commit
+
+from . import api
+from .errors import ForgeError, PermanentForgeError
+from .models import Write
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+BACKOFF_BASE = 5.0
+BACKOFF_CAP = 30 * 60.0
+# A claimed write whose worker has not reported back for this long is presumed dead.
+STALE_AFTER = timedelta(minutes=5)
+# An earlier attempt's issue was created before its write row was last updated; look back a
+# little further to absorb clock skew between Polise and GitHub.
+MARKER_LOOKBACK = timedelta(minutes=10)
+
+
+class InvalidWrite(ValueError):
+    pass
+
+
+def write_enqueue(
+    *, key: str, kind: str, repo: str, payload: dict[str, Any], on_done: str = ""
+) -> Write:
+    """Store a write and schedule it once the caller's transaction commits.
+
+    Calling twice with the same key returns the first write untouched: a duplicate
+    submission never becomes a second write.
+    """
+    if kind not in Write.Kind.values:
+        raise InvalidWrite(
+            f"unknown write kind {kind!r}; expected one of {', '.join(Write.Kind.values)}"
+        )
+    api._split(repo)
+    if on_done and not on_done.startswith("polise."):
+        raise InvalidWrite(f"on_done must name a function in polise, not {on_done!r}")
+    write, created = Write.objects.get_or_create(
+        key=key, defaults={"kind": kind, "repo": repo, "payload": payload, "on_done": on_done}
+    )
+    if created:
+        enqueue_on_commit(perform_write, write.pk)
+    return write
+
+
+def write_retry(*, write: Write) -> bool:
+    """Put a failed write back in line (the platform team's retry); False if it was not failed."""
+    updated = Write.objects.filter(pk=write.pk, status=Write.Status.FAILED).update(
+        status=Write.Status.PENDING, attempts=0, last_error=""
+    )
+    if updated:
+        enqueue_on_commit(perform_write, write.pk)
+    return bool(updated)
+
+
+def writes_requeue_stalled(*, now: Any = None) -> int:
+    """Re-enqueue writes whose job was lost (worker killed, queue wiped). Safe to run any time:
+    a second job for a write finds it claimed or done and does nothing."""
+    now = now or timezone.now()
+    stalled = Write.objects.filter(
+        Q(status=Write.Status.PENDING, next_attempt_at__lt=now - STALE_AFTER)
+        | Q(
+            status=Write.Status.PENDING,
+            next_attempt_at__isnull=True,
+            created_at__lt=now - STALE_AFTER,
+        )
+        | Q(status=Write.Status.RUNNING, claimed_at__lt=now - STALE_AFTER)
+    ).values_list("pk", flat=True)
+    count = 0
+    for pk in stalled:
+        perform_write.enqueue(pk)
+        count += 1
+    return count
+
+
+def _claim(write_id: int) -> Write | None:
+    now = timezone.now()
+    claimed = Write.objects.filter(pk=write_id, status=Write.Status.PENDING).update(
+        status=Write.Status.RUNNING, claimed_at=now, attempts=F("attempts") + 1
+    )
+    if not claimed:
+        # A worker died holding this write: whatever it sent may have landed.
+        claimed = Write.objects.filter(
+            pk=write_id, status=Write.Status.RUNNING, claimed_at__lt=now - STALE_AFTER
+        ).update(claimed_at=now, attempts=F("attempts") + 1, ambiguous=True)
+    return Write.objects.get(pk=write_id) if claimed else None
+
+
+def _with_marker(text: str, marker: str) -> str:
+    return f"{text.rstrip()}\n\n{marker}\n"
+
+
+def _create_issue(write: Write) -> dict[str, Any]:
+    if write.attempts > 1:
+        found = api.find_issue_with_marker(
+            write.repo, write.marker, since=write.created_at - MARKER_LOOKBACK
+        )
+        if found:
+            return {"number": found.number, "html_url": found.html_url, "recovered": True}
+    p = write.payload
+    issue = api.create_issue(
+        write.repo,
+        title=p["title"],
+        body=_with_marker(p["body"], write.marker),
+        labels=p.get("labels", []),
+    )
+    return {"number": issue.number, "html_url": issue.html_url}
+
+
+def _create_comment(write: Write) -> dict[str, Any]:
+    number = write.payload["issue_number"]
+    if write.attempts > 1:
+        found = api.find_comment_with_marker(write.repo, number, write.marker)
+        if found:
+            return {"id": found.id, "html_url": found.html_url, "recovered": True}
+    comment = api.create_comment(
+        write.repo, number, body=_with_marker(write.payload["body"], write.marker)
+    )
+    return {"id": comment.id, "html_url": comment.html_url}
+
+
+def _add_labels(write: Write) -> dict[str, Any]:
+    # Adding labels is idempotent on GitHub's side: no marker needed.
+    labels = api.add_labels(write.repo, write.payload["issue_number"], write.payload["labels"])
+    return {"labels": list(labels)}
+
+
+def _create_vulnerability_report(write: Write) -> dict[str, Any]:
+    # A reporter cannot list a repository's advisories, so there is no marker to look for:
+    # the report is sent at most once per ambiguous outcome and flagged for a person instead.
+    if write.ambiguous:
+        raise PermanentForgeError(
+            "an earlier attempt may have filed this report; check the repository's security "
+            "advisories before retrying"
+        )
+    p = write.payload
+    advisory = api.create_vulnerability_report(
+        write.repo, summary=p["summary"], description=_with_marker(p["description"], write.marker)
+    )
+    return {"ghsa_id": advisory.ghsa_id, "html_url": advisory.html_url}
+
+
+PERFORMERS: dict[str, Callable[[Write], dict[str, Any]]] = {
+    Write.Kind.CREATE_ISSUE: _create_issue,
+    Write.Kind.CREATE_COMMENT: _create_comment,
+    Write.Kind.ADD_LABELS: _add_labels,
+    Write.Kind.CREATE_VULNERABILITY_REPORT: _create_vulnerability_report,
+}
+
+
+def write_attempt(write_id: int) -> str:
+    """Make one attempt at a write; returns what happened, for the job log."""
+    write = _claim(write_id)
+    if write is None:
+        return "not claimable (done, failed, or running elsewhere)"
+    try:
+        result = PERFORMERS[write.kind](write)
+    except ForgeError as exc:
+        return _after_failure(write, exc)
+    except Exception as exc:
+        # Unknown trouble (a bug, the database): keep the write and try again later.
+        logger.exception("write %s: unexpected error", write.pk)
+        return _after_failure(
+            write, ForgeError(f"unexpected {type(exc).__name__}: {exc}"), retryable=True
+        )
+    with transaction.atomic():
+        Write.objects.filter(pk=write.pk).update(
+            status=Write.Status.DONE,
+            result=result,
+            done_at=timezone.now(),
+            last_error="",
+            ambiguous=False,
+        )
+        if write.on_done:
+            write.refresh_from_db()
+            import_string(write.on_done)(write)
+    return f"done: {result}"
+
+
+def _after_failure(write: Write, exc: ForgeError, *, retryable: bool | None = None) -> str:
+    retryable = exc.retryable if retryable is None else retryable
+    ambiguous = write.ambiguous or bool(getattr(exc, "ambiguous", False))
+    if not retryable or write.attempts >= MAX_ATTEMPTS:
+        reason = str(exc) if not retryable else f"gave up after {write.attempts} attempts: {exc}"
+        Write.objects.filter(pk=write.pk).update(
+            status=Write.Status.FAILED, last_error=reason, ambiguous=ambiguous
+        )
+        logger.warning("write %s failed: %s", write.pk, reason)
+        return f"failed: {reason}"
+    delay = backoff_seconds(
+        write.attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=exc.retry_after
+    )
+    next_attempt_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        Write.objects.filter(pk=write.pk).update(
+            status=Write.Status.PENDING,
+            last_error=str(exc),
+            ambiguous=ambiguous,
+            next_attempt_at=next_attempt_at,
+        )
+        enqueue_on_commit(perform_write.using(run_after=next_attempt_at), write.pk)
+    return f"retry in {delay:.0f}s: {exc}"
+
+
+@task(queue_name="forge")
+def perform_write(write_id: int) -> str:
+    return write_attempt(write_id)
