@@ -63,8 +63,19 @@ def _start(tmp_path, **extra: str) -> subprocess.CompletedProcess:
     )
 
 
+def _rsa_pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+
+
 PRODUCTION = {
     "POLISE_ENV": "production",
+    "POLISE_OIDC_PRIVATE_KEY": _rsa_pem(),
     "POLISE_SECRET_KEY": "k" * 60,
     "DATABASE_URL": "postgres://polise:pw@db.internal:5432/polise",
     "POLISE_BASE_URL": "https://portal.example.go.id",
