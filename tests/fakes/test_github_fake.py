@@ -19,7 +19,7 @@ from nacl.public import PublicKey, SealedBox
 from tests.fakes.github import GitHubFake, signature, spec
 
 # Until tests/conftest.py registers the plugin for the whole suite.
-pytest_plugins = ["tests.fakes.github.fixtures"]
+pytest_plugins = ["tests.fakes.github.fixtures", "pytester"]
 
 OWNER = "diskominfo"
 
@@ -122,6 +122,35 @@ def test_validation_is_fast(github_fake, repo):
     # measured about 1 ms with validation of both directions; openapi-core would be far slower
     assert per_request < 0.02, f"{per_request * 1000:.1f} ms per request"
     assert not github_fake.violations
+
+
+INNER_TEST = """
+import httpx
+pytest_plugins = ["tests.fakes.github.fixtures"]
+
+def test_calls_unknown_endpoint(github_fake):
+    httpx.get(github_fake.base_url + "/not/github", headers={"Authorization": "token test-token"})
+"""
+
+
+def test_fixture_fails_the_test_at_teardown(pytester):
+    result = pytester.runpytest_inprocess(
+        "-p", "no:django", "-p", "no:cacheprovider", pytester.makepyfile(INNER_TEST)
+    )
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*1 contract violation*", "*no operation in GitHub's REST*"])
+
+
+def test_fixture_fails_rather_than_skips_without_the_spec(pytester, monkeypatch, tmp_path):
+    monkeypatch.setattr(spec, "_loaded", {})
+    monkeypatch.setattr(spec, "CACHE_DIR", tmp_path)
+    monkeypatch.setattr(spec.shutil, "which", lambda name: None)
+    monkeypatch.setattr(spec.load_contract, "__defaults__", (tmp_path,))
+    result = pytester.runpytest_inprocess(
+        "-p", "no:django", "-p", "no:cacheprovider", pytester.makepyfile(INNER_TEST)
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*cannot load GitHub's API description*npm is not installed*"])
 
 
 def test_spec_fetch_failure_is_clear(tmp_path, monkeypatch):
@@ -553,6 +582,13 @@ def test_429(github_fake, gh, repo):
     assert r.status_code == 429 and r.headers["retry-after"] == "3"
 
 
+def test_primary_rate_limit_used_up_by_requests(github_fake, gh, repo):
+    github_fake._rate_entry("test-token")[0] = 4999
+    assert gh.get(f"/repos/{OWNER}/app1").headers["x-ratelimit-remaining"] == "0"
+    r = gh.get(f"/repos/{OWNER}/app1")
+    assert r.status_code == 403 and "rate limit exceeded" in r.json()["message"]
+
+
 def test_primary_rate_limit_exhausted(github_fake, gh, repo):
     github_fake.exhaust_rate_limit(reset_in=1)
     r = gh.get(f"/repos/{OWNER}/app1")
@@ -662,6 +698,18 @@ def test_push_webhook(github_fake, repo, hooked):
     assert payload["commits"][1]["author"]["username"] == "ani"
     assert payload["head_commit"]["id"] == c2.sha
     assert payload["created"] is False and payload["forced"] is False
+
+
+def test_emitted_payloads_pass_and_a_broken_one_fails(github_fake, gh, repo, hooked):
+    gh.post(f"/repos/{OWNER}/app1/issues", json={"title": "Bug"})
+    github_fake.close_issue(OWNER, "app1", 1, comment="done")
+    schemas = github_fake.webhook_schemas
+    for received in hooked.received:
+        event = received.headers["X-GitHub-Event"]
+        assert schemas.validate(event, received.json) == []
+        broken = received.json
+        del broken["issue"]["number"]
+        assert any("number" in p for p in schemas.validate(event, broken))
 
 
 def test_webhook_schema_catches_a_bad_payload(github_fake):

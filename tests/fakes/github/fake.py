@@ -963,7 +963,10 @@ class GitHubFake:
         call = api.Call(self, method, path, match.path_params, query, parsed, actor, token, is_jwt)
         with self.state.lock:
             if op.template != "/rate_limit":
-                self._rate_entry(token)[0] += 1
+                entry = self._rate_entry(token)
+                if entry[0] >= RATE_LIMIT:
+                    return self._primary_limit_answer(op, token, entry[1])
+                entry[0] += 1
             try:
                 result = handler(call)
             except api.ApiError as exc:
@@ -1011,23 +1014,28 @@ class GitHubFake:
                 {"Retry-After": str(fault.retry_after)},
             )
         if fault.kind == "rate_limit":
-            return self._answer(
-                op,
-                403,
-                {
-                    "message": "API rate limit exceeded for installation. If you reach out to "
-                    "GitHub Support for help, please include the request ID.",
-                    "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-"
-                    "the-rest-api#about-primary-rate-limits",
-                },
-                token,
-                {
-                    "x-ratelimit-remaining": "0",
-                    "x-ratelimit-used": str(RATE_LIMIT),
-                    "x-ratelimit-reset": str(fault.reset_at),
-                },
-            )
+            return self._primary_limit_answer(op, token, fault.reset_at)
         return None  # lost_response: applied first, lost afterwards
+
+    def _primary_limit_answer(
+        self, op: Any, token: str | None, reset_at: int
+    ) -> tuple[int, dict[str, str], bytes]:
+        return self._answer(
+            op,
+            403,
+            {
+                "message": "API rate limit exceeded for installation. If you reach out to "
+                "GitHub Support for help, please include the request ID.",
+                "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-"
+                "the-rest-api#about-primary-rate-limits",
+            },
+            token,
+            {
+                "x-ratelimit-remaining": "0",
+                "x-ratelimit-used": str(RATE_LIMIT),
+                "x-ratelimit-reset": str(reset_at),
+            },
+        )
 
     def _answer(
         self,

@@ -533,3 +533,9 @@ def load_webhook_schemas(cache_dir: Path = CACHE_DIR) -> WebhookSchemas:
         if "webhooks" not in _loaded:
             _loaded["webhooks"] = WebhookSchemas(fetch_webhook_schemas(cache_dir))
         return _loaded["webhooks"]
+
+
+if __name__ == "__main__":
+    # `python -m tests.fakes.github.spec`: fetch both pinned descriptions into the cache (CI).
+    print(load_contract().__class__.__name__, fetch_openapi())
+    print(load_webhook_schemas().__class__.__name__, fetch_webhook_schemas())
