@@ -536,32 +536,25 @@ def test_5xx_for_the_next_n_requests(github_fake, gh, repo):
     assert len(github_fake.state.issues(OWNER, "app1")) == 1
 
 
-def test_timeout(github_fake, repo):
-    github_fake.timeout_next(seconds=0.5, method="POST")
+def post_issue_with_short_timeout(fake: GitHubFake) -> None:
+    headers = {"Authorization": "token test-token"}
     with (
-        httpx.Client(
-            base_url=github_fake.base_url,
-            headers={"Authorization": "token test-token"},
-            timeout=0.1,
-        ) as client,
+        httpx.Client(base_url=fake.base_url, headers=headers, timeout=0.1) as client,
         pytest.raises(httpx.ReadTimeout),
     ):
         client.post(f"/repos/{OWNER}/app1/issues", json={"title": "x"})
+
+
+def test_timeout(github_fake, repo):
+    github_fake.timeout_next(seconds=0.5, method="POST")
+    post_issue_with_short_timeout(github_fake)
     time.sleep(0.5)
     assert github_fake.state.issues(OWNER, "app1") == []
 
 
 def test_timeout_that_still_applies(github_fake, repo):
     github_fake.timeout_next(seconds=0.3, apply=True, method="POST")
-    with (
-        httpx.Client(
-            base_url=github_fake.base_url,
-            headers={"Authorization": "token test-token"},
-            timeout=0.1,
-        ) as client,
-        pytest.raises(httpx.ReadTimeout),
-    ):
-        client.post(f"/repos/{OWNER}/app1/issues", json={"title": "x"})
+    post_issue_with_short_timeout(github_fake)
     deadline = time.time() + 2
     while not github_fake.state.issues(OWNER, "app1") and time.time() < deadline:
         time.sleep(0.05)

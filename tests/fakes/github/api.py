@@ -151,22 +151,21 @@ def _apply_repo_fields(repo: Repo, body: dict[str, Any]) -> None:
         repo.private_vulnerability_reporting = False
 
 
+def _check_name_free(call: Call, owner: User, name: str) -> None:
+    if call.fake.state.repo(owner.login, name) is not None:
+        error = {
+            "resource": "Repository",
+            "code": "custom",
+            "field": "name",
+            "message": "name already exists on this account",
+        }
+        raise ApiError(422, "Repository creation failed.", [error])
+
+
 def _create_repo(call: Call, owner: User, body: dict[str, Any]) -> Result:
     fake = call.fake
     name = body["name"]
-    if fake.state.repo(owner.login, name) is not None:
-        raise ApiError(
-            422,
-            "Repository creation failed.",
-            [
-                {
-                    "resource": "Repository",
-                    "code": "custom",
-                    "field": "name",
-                    "message": "name already exists on this account",
-                }
-            ],
-        )
+    _check_name_free(call, owner, name)
     repo = fake.add_repo(owner.login, name, owner_type=owner.type, files=None)
     _apply_repo_fields(repo, body)
     if body.get("auto_init"):
@@ -203,19 +202,7 @@ def generate_from_template(call: Call) -> Result:
     body = call.body
     owner_login = body.get("owner") or actor(call).login
     owner = fake.state.users.get(owner_login.lower()) or fake.state.user(owner_login)
-    if fake.state.repo(owner.login, body["name"]) is not None:
-        raise ApiError(
-            422,
-            "Repository creation failed.",
-            [
-                {
-                    "resource": "Repository",
-                    "code": "custom",
-                    "field": "name",
-                    "message": "name already exists on this account",
-                }
-            ],
-        )
+    _check_name_free(call, owner, body["name"])
     repo = fake.add_repo(owner.login, body["name"], owner_type=owner.type, files=None)
     repo.template_of = template
     _apply_repo_fields(
