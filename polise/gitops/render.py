@@ -11,7 +11,12 @@ from typing import Any
 import copier
 import yaml
 
-from polise.gitops.template_repo import TECHS, current_version, template_source
+from polise.gitops.template_repo import (
+    TECHS,
+    current_version,
+    newest_template_dir,
+    template_source,
+)
 
 ANSWERS_FILE = ".copier-answers.yml"
 _NAME = re.compile(r"^[a-z][a-z0-9-]{1,62}[a-z0-9]$")
@@ -37,8 +42,14 @@ def render_new(
     data: dict[str, Any] | None = None,
     version: str | None = None,
     init_git: bool = True,
+    versioned: bool = True,
 ) -> str:
-    """Render a new repo into `dest` (empty or missing); returns the template version used."""
+    """Render a new repo into `dest` (empty or missing); returns the template version used.
+
+    `versioned=False` renders the newest templates from a plain folder, skipping copier's git
+    clone (a third of a second a render): the repo cannot be updated later, so it is for
+    previews and for test matrices that render every option set.
+    """
     if tech not in TECHS:
         raise TemplateError(f"unknown technology {tech!r}; choose one of {', '.join(TECHS)}")
     if not _NAME.match(name):
@@ -51,7 +62,7 @@ def render_new(
     answers = {**(data or {}), "tech": tech, "name": name}
     with template_source() as url:
         copier.run_copy(
-            url,
+            url if versioned else str(newest_template_dir()),
             dest,
             data=answers,
             defaults=True,
@@ -61,7 +72,7 @@ def render_new(
         )
     if init_git and not _inside_git(dest):
         _git(dest, "init", "--quiet", "--initial-branch=main").check_returncode()
-    return rendered_version(dest)
+    return rendered_version(dest) if versioned else current_version()
 
 
 def rendered_version(dest: Path) -> str:
@@ -117,7 +128,8 @@ def _inside_git(path: Path) -> bool:
 
 
 def _conflicted_files(dest: Path) -> list[str]:
-    out = _git(dest, "ls-files", "--modified", "--others", "--exclude-standard").stdout.split()
+    # Unmerged files appear once per stage; a set keeps one entry each.
+    out = set(_git(dest, "ls-files", "--modified", "--others", "--exclude-standard").stdout.split())
     conflicted = []
     for name in out:
         path = dest / name

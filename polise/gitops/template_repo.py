@@ -144,6 +144,17 @@ def _cached_repo() -> Path:
     return build_template_repo(Path(holder) / "repo")
 
 
+@cache
+def newest_template_dir() -> Path:
+    """The newest version assembled in a plain folder: copier renders it without git."""
+    holder = Path(tempfile.mkdtemp(prefix="polise-template-newest-"))
+    atexit.register(shutil.rmtree, holder, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="polise-template-src-") as work:
+        (holder / "tree").mkdir()
+        assemble(snapshot_current(Path(work) / "src"), holder / "tree")
+    return holder / "tree"
+
+
 @contextmanager
 def template_source() -> Iterator[str]:
     """Yields the URL to give copier while git resolves it to the built template repo."""
