@@ -100,8 +100,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "polise.core.middleware.LanguageQueryMiddleware",
+    "polise.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -250,3 +249,134 @@ if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."
     )
+
+# SSO ------------------------------------------------------------------------------------------
+# Accounts, the OpenID Connect provider, forward-auth, MFA, lockout and the audit log
+# (polise.accounts and polise.sso). Kept in one block so the rest of the file stays shared.
+from polise.sso import keys as _sso_keys  # noqa: E402
+
+INSTALLED_APPS += [
+    "oauth2_provider",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+]
+# OTP after authentication (it reads request.user); axes last, as its docs require.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "catalog:launcher"
+# A working day; the sign-in session (and its forward-auth cookie) ends with it.
+SESSION_COOKIE_AGE = env.integer("POLISE_SESSION_SECONDS", 12 * 3600, minimum=300)
+
+try:
+    if PRODUCTION:
+        OIDC_PRIVATE_KEY = _sso_keys.check_rsa_pem(
+            env.string("POLISE_OIDC_PRIVATE_KEY", required=True), name="POLISE_OIDC_PRIVATE_KEY"
+        )
+    else:
+        OIDC_PRIVATE_KEY = _sso_keys.check_rsa_pem(
+            env.optional("POLISE_OIDC_PRIVATE_KEY") or _sso_keys.local_private_key(DATA_DIR),
+            name="POLISE_OIDC_PRIVATE_KEY",
+        )
+    OIDC_INACTIVE_KEYS = [
+        _sso_keys.check_rsa_pem(pem, name="POLISE_OIDC_INACTIVE_KEYS")
+        for pem in _sso_keys.split_pems(env.optional("POLISE_OIDC_INACTIVE_KEYS") or "")
+    ]
+except _sso_keys.KeyError_ as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
+if PRODUCTION and len(_sso_keys.split_pems(OIDC_PRIVATE_KEY)) != 1:
+    raise ImproperlyConfigured("POLISE_OIDC_PRIVATE_KEY must hold exactly one PEM private key.")
+
+# DOT's models are swappable; Polise keeps the stock ones and says so, so migrations that point
+# at them resolve (extra data lives in polise.sso's own models instead of swapped ones).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OIDC_ID_TOKEN_SECONDS = env.integer("POLISE_OIDC_ID_TOKEN_SECONDS", 300, minimum=30)
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": BASE_URL,
+    "OIDC_RSA_PRIVATE_KEY": OIDC_PRIVATE_KEY,
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": OIDC_INACTIVE_KEYS,
+    "OAUTH2_VALIDATOR_CLASS": "polise.sso.oidc.PoliseValidator",
+    "APPLICATION_ADMIN_CLASS": "polise.sso.admin.ApplicationAdmin",
+    "SCOPES": {
+        "openid": "Sign you in",
+        "profile": "Your name and user name",
+        "email": "Your e-mail address",
+        "groups": "Your org units and roles",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "PKCE_REQUIRED": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,  # S256 only
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,  # tokens hashed at rest
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ID_TOKEN_EXPIRE_SECONDS": OIDC_ID_TOKEN_SECONDS,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env.integer("POLISE_OIDC_ACCESS_TOKEN_SECONDS", 600, minimum=30),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": env.integer(
+        "POLISE_OIDC_REFRESH_TOKEN_SECONDS", SESSION_COOKIE_AGE, minimum=60
+    ),
+    # Consent is remembered through live tokens; the office's own apps skip it by their flag.
+    "REQUEST_APPROVAL_PROMPT": "auto",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["http", "https"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    # Polise ends only the tokens of the session that signs out, not every session's.
+    "OIDC_RP_INITIATED_LOGOUT_DELETE_TOKENS": False,
+}
+
+# Forward-auth: the proxy's sub-request carries the user's cookies for the app's host, so the
+# forward-auth cookie must be scoped to a domain that covers the apps (e.g. .example.go.id).
+FORWARD_AUTH_COOKIE_NAME = "polise_fa"
+FORWARD_AUTH_COOKIE_DOMAIN = env.optional("POLISE_FORWARD_AUTH_COOKIE_DOMAIN")
+# How stale a revoked session or changed policy may be in another worker's memory.
+FORWARD_AUTH_CACHE_SECONDS = env.integer("POLISE_FORWARD_AUTH_CACHE_SECONDS", 10, minimum=0)
+
+# Brute-force protection: failures are counted per account *and* source address together, so
+# an attacker cannot lock a user out from elsewhere and one address cannot try many accounts
+# beyond the limit each. Behind the proxy, trust exactly as many X-Forwarded-For hops as set.
+AXES_FAILURE_LIMIT = env.integer("POLISE_LOCKOUT_FAILURES", 5, minimum=1)
+AXES_COOLOFF_TIME = env.integer("POLISE_LOCKOUT_MINUTES", 30, minimum=1) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "polise.accounts.views.lockout_response"
+AXES_IPWARE_PROXY_COUNT = env.integer("POLISE_TRUSTED_PROXY_COUNT", 0, minimum=0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = "Polise"
+AUDIT_RETENTION_DAYS = env.integer("POLISE_AUDIT_RETENTION_DAYS", 365, minimum=1)
+
+EMAIL_HOST = env.optional("POLISE_EMAIL_HOST")
+if EMAIL_HOST or PRODUCTION:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = EMAIL_HOST or "localhost"
+    EMAIL_PORT = env.integer("POLISE_EMAIL_PORT", 25, minimum=1)
+    EMAIL_HOST_USER = env.optional("POLISE_EMAIL_USER") or ""
+    EMAIL_HOST_PASSWORD = env.optional("POLISE_EMAIL_PASSWORD") or ""
+    EMAIL_USE_TLS = env.boolean("POLISE_EMAIL_STARTTLS", default=False)
+    EMAIL_USE_SSL = env.boolean("POLISE_EMAIL_SSL", default=False)
+    EMAIL_TIMEOUT = env.integer("POLISE_EMAIL_TIMEOUT_SECONDS", 10, minimum=1)
+else:
+    # The demo prints mail to the console instead of needing a mail server.
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.string("POLISE_EMAIL_FROM", f"Polise <noreply@{_base.hostname}>")
+PASSWORD_RESET_TIMEOUT = env.integer("POLISE_PASSWORD_RESET_SECONDS", 3600, minimum=300)

@@ -3,13 +3,15 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 
-class LanguageQueryMiddleware:
-    """`?lang=en` switches the language for this request and remembers it in the cookie.
+class LanguageMiddleware:
+    """Indonesian unless the user chose otherwise, whatever the browser's Accept-Language says.
 
-    The switcher in the page header posts to Django's set_language view; this makes a plain
-    link (and a first visit from an app that knows the user's language) work as well.
+    Many office machines run an English browser for Indonesian-speaking staff, so the choice
+    is the user's, not the browser's: `?lang=en` (a plain link) or the switcher, which posts
+    to Django's set_language view; both leave the choice in the language cookie.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -17,18 +19,24 @@ class LanguageQueryMiddleware:
         self.languages = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        lang = request.GET.get("lang")
-        if lang not in self.languages:
-            return self.get_response(request)
-        translation.activate(lang)
-        request.LANGUAGE_CODE = lang
-        response = self.get_response(request)
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            lang,
-            max_age=settings.LANGUAGE_COOKIE_AGE,
-            secure=settings.LANGUAGE_COOKIE_SECURE,
-            samesite="Lax",
-            httponly=True,
+        asked = request.GET.get("lang")
+        chosen = asked if asked in self.languages else None
+        remembered = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen or (
+            remembered if remembered in self.languages else settings.LANGUAGE_CODE
         )
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        patch_vary_headers(response, ("Cookie",))
+        response.headers.setdefault("Content-Language", language)
+        if chosen and chosen != remembered:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                chosen,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                samesite="Lax",
+                httponly=True,
+            )
         return response

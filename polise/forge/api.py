@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from githubkit.exception import GitHubException
@@ -99,6 +99,11 @@ def _forge_call(what: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
     return decorator
 
 
+def _iso(moment: datetime | None) -> str | None:
+    # The SDK would send str(datetime), with a space; GitHub documents ISO 8601 with a T.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
 def _issue(data: Any) -> Issue:
     return Issue(
         number=data.number,
@@ -172,14 +177,14 @@ def find_issue_with_marker(repo: str, marker: str, *, since: datetime) -> Issue 
             owner=owner,
             repo=name,
             state="all",
-            since=since,
+            since=_iso(since),
             sort="created",
             direction="desc",
             per_page=100,
         ),
         start=1,
     ):
-        if data.pull_request is None and marker in (data.body or ""):
+        if not data.pull_request and marker in (data.body or ""):
             return _issue(data)
         if seen >= MARKER_SCAN_LIMIT:
             break
@@ -239,7 +244,7 @@ def list_commits(
     owner, name = _split(repo)
     commits = []
     pages = _gh().rest.paginate(
-        _gh().rest.repos.list_commits, owner=owner, repo=name, sha=sha, since=since, per_page=100
+        _gh().rest.repos.list_commits, owner=owner, repo=name, sha=sha, since=_iso(since), per_page=100
     )
     for data in pages:
         author = data.commit.author

@@ -33,6 +33,9 @@ BACKOFF_BASE = 5.0
 BACKOFF_CAP = 30 * 60.0
 # A claimed write whose worker has not reported back for this long is presumed dead.
 STALE_AFTER = timedelta(minutes=5)
+# After an attempt whose outcome is unknown, GitHub may still be working on it: give it time to
+# finish before looking for its marker, or the retry would race the first request.
+AMBIGUOUS_SETTLE_SECONDS = 30.0
 # An earlier attempt's issue was created before its write row was last updated; look back a
 # little further to absorb clock skew between Polise and GitHub.
 MARKER_LOOKBACK = timedelta(minutes=10)
@@ -212,6 +215,8 @@ def _after_failure(write: Write, exc: ForgeError, *, retryable: bool | None = No
     delay = backoff_seconds(
         write.attempts, base=BACKOFF_BASE, cap=BACKOFF_CAP, retry_after=exc.retry_after
     )
+    if getattr(exc, "ambiguous", False):
+        delay = max(delay, AMBIGUOUS_SETTLE_SECONDS)
     next_attempt_at = timezone.now() + timedelta(seconds=delay)
     with transaction.atomic():
         Write.objects.filter(pk=write.pk).update(

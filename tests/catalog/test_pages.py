@@ -59,6 +59,13 @@ def test_launcher_speaks_indonesian_by_default_and_english_on_request(client):
     assert "<h1>Apps</h1>" in client.get("/").content.decode()
 
 
+def test_an_english_browser_still_gets_indonesian_until_the_user_chooses(client):
+    make_app()
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert "<h1>Aplikasi</h1>" in response.content.decode()
+    assert response["Content-Language"] == "id"
+
+
 def test_language_switcher_posts_to_set_language(client):
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert response.status_code == 302

@@ -1,0 +1,7 @@
+"""A completion hook for outbox tests (on_done takes a dotted path under polise. or tests.)."""
+
+finished: list[tuple[str, dict]] = []
+
+
+def record(write) -> None:
+    finished.append((write.key, write.result))

@@ -1,0 +1,225 @@
+"""The outbox against the contract-checked GitHub fake: never lost, never doubled."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from polise.forge import api, outbox
+from polise.forge.errors import IssuesDisabled
+from polise.forge.models import Write
+
+pytestmark = pytest.mark.django_db(transaction=True)
+REPO = "diskominfo/simpeg"
+
+
+def drain(run_jobs, rounds: int = 60) -> None:
+    """Run jobs until none is waiting, bringing scheduled retries forward each round."""
+    for _ in range(rounds):
+        DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
+        run_jobs()
+        if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
+            return
+    pytest.fail("jobs still waiting after many rounds")
+
+
+def enqueue_issue(key: str, title: str = "Tombol simpan tidak berfungsi", **extra) -> Write:
+    return outbox.write_enqueue(
+        key=key,
+        kind=Write.Kind.CREATE_ISSUE,
+        repo=REPO,
+        payload={"title": title, "body": "Langkah: buka formulir, tekan Simpan.", "labels": ["polise", "bug"]},
+        **extra,
+    )
+
+
+def markers(fake) -> list[str]:
+    found = []
+    for issue in fake.state.issues("diskominfo", "simpeg"):
+        found += re.findall(r"<!-- polise:(.+?) -->", issue.body or "")
+    return found
+
+
+def test_a_write_creates_the_issue_once_with_labels_and_marker(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    write = enqueue_issue("report:1")
+    assert write.status == Write.Status.PENDING
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert write.attempts == 1
+    issues = forge.state.issues("diskominfo", "simpeg")
+    assert len(issues) == 1
+    assert write.result["number"] == issues[0].number
+    assert sorted(label.name for label in issues[0].labels) == ["bug", "polise"]
+    assert markers(forge) == ["report:1"]
+
+
+def test_a_duplicate_submission_is_one_write(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    first = enqueue_issue("report:2")
+    second = enqueue_issue("report:2", title="another title")
+    assert first.pk == second.pk
+    assert Write.objects.get().payload["title"] == "Tombol simpan tidak berfungsi"
+    drain(run_jobs)
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_a_bad_write_is_refused_before_it_is_stored():
+    with pytest.raises(outbox.InvalidWrite, match="unknown write kind"):
+        outbox.write_enqueue(key="k", kind="delete_repo", repo=REPO, payload={})
+    with pytest.raises(Exception, match="owner/name"):
+        outbox.write_enqueue(key="k", kind=Write.Kind.CREATE_ISSUE, repo="simpeg", payload={})
+    with pytest.raises(outbox.InvalidWrite, match="on_done"):
+        outbox.write_enqueue(key="k", kind=Write.Kind.CREATE_ISSUE, repo=REPO, payload={}, on_done="os.system")
+    assert not Write.objects.exists()
+
+
+def test_the_completion_hook_gets_the_result(forge, run_jobs, monkeypatch):
+    from tests.forge import done_hooks
+
+    monkeypatch.setattr(outbox, "_allowed_hook", lambda path: True, raising=False)
+    forge.add_repo("diskominfo", "simpeg")
+    write = Write.objects.create(
+        key="report:hook", kind=Write.Kind.CREATE_ISSUE, repo=REPO,
+        payload={"title": "t", "body": "b"}, on_done="tests.forge.done_hooks.record",
+    )
+    outbox.perform_write.enqueue(write.pk)
+    drain(run_jobs)
+    assert done_hooks.finished[-1][0] == "report:hook"
+    assert done_hooks.finished[-1][1]["number"] == forge.state.issues("diskominfo", "simpeg")[0].number
+
+
+def test_issues_disabled_fails_the_write_permanently_with_a_clear_reason(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg", has_issues=False)
+    write = enqueue_issue("report:3")
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.FAILED
+    assert write.attempts == 1
+    assert "issues are disabled" in write.last_error
+    with pytest.raises(IssuesDisabled):
+        api.create_issue(REPO, title="t", body="b")
+
+
+def test_a_lost_response_is_recovered_by_the_marker_not_doubled(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    forge.faults.add("lost_response", method="POST", path=r"/issues$", times=1)
+    write = enqueue_issue("report:4")
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert write.attempts == 2
+    assert write.result["recovered"] is True
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_a_timeout_whose_request_landed_is_recovered_not_doubled(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    forge.faults.add("timeout", method="POST", path=r"/issues$", seconds=1.5, apply=True, times=1)
+    write = enqueue_issue("report:5")
+    started = timezone.now()
+    run_jobs()  # the client gives up after 1 s; GitHub applies the create at 1.5 s
+    write.refresh_from_db()
+    assert write.ambiguous and write.status == Write.Status.PENDING
+    # The retry waits for GitHub to settle instead of racing the slow request.
+    assert write.next_attempt_at >= started + timedelta(seconds=outbox.AMBIGUOUS_SETTLE_SECONDS)
+    time.sleep(1)
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert write.result.get("recovered") is True
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_a_rate_limited_write_waits_at_least_retry_after(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    forge.faults.add("too_many_requests", method="POST", retry_after=90, times=1)
+    write = enqueue_issue("report:6")
+    before = timezone.now()
+    run_jobs()
+    write.refresh_from_db()
+    assert write.status == Write.Status.PENDING
+    assert "rate limit" in write.last_error
+    assert write.next_attempt_at >= before + timedelta(seconds=90)
+    scheduled = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    assert scheduled.run_after >= before + timedelta(seconds=90)
+    drain(run_jobs)
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_a_failed_write_can_be_retried_by_the_platform_team(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg", has_issues=False)
+    write = enqueue_issue("report:7")
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.FAILED
+    forge.state.repo("diskominfo", "simpeg").has_issues = True
+    assert outbox.write_retry(write=write) is True
+    assert outbox.write_retry(write=write) is False  # already back in line
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_a_write_whose_worker_died_is_picked_up_again_and_not_doubled(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    write = enqueue_issue("report:8")
+    # The worker claimed it, created the issue, then died before recording the result.
+    long_ago = timezone.now() - timedelta(hours=1)
+    Write.objects.filter(pk=write.pk).update(status=Write.Status.RUNNING, claimed_at=long_ago, attempts=1)
+    api.create_issue(REPO, title="t", body=f"b\n\n{write.marker}\n")
+    DBTaskResult.objects.all().delete()  # and its job is gone too
+    assert outbox.writes_requeue_stalled() == 1
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert write.result["recovered"] is True
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_comments_are_recovered_by_marker_too(forge, run_jobs):
+    forge.add_repo("diskominfo", "simpeg")
+    issue = api.create_issue(REPO, title="t", body="b")
+    forge.faults.add("lost_response", method="POST", path=r"/comments$", times=1)
+    write = outbox.write_enqueue(
+        key="comment:1", kind=Write.Kind.CREATE_COMMENT, repo=REPO,
+        payload={"issue_number": issue.number, "body": "Terima kasih, sedang kami periksa."},
+    )
+    drain(run_jobs)
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+    assert len(forge.state.issue("diskominfo", "simpeg", issue.number).comments) == 1
+
+
+def test_fault_drill_500_writes_through_a_bad_hour_land_exactly_once(forge, run_jobs):
+    """5xx, 429, secondary and primary rate limits and lost responses, then recovery."""
+    forge.add_repo("diskominfo", "simpeg")
+    forge.faults.add("error", status=500, times=40)
+    forge.faults.add("error", status=503, times=20)
+    forge.faults.add("too_many_requests", retry_after=1, times=25)
+    forge.faults.add("secondary_rate_limit", retry_after=1, times=25)
+    forge.faults.add("lost_response", method="POST", path=r"/issues$", times=30)
+    forge.faults.add("lost_response", method="POST", path=r"/issues$", mode="502", times=10)
+    for n in range(500):
+        enqueue_issue(f"drill:{n}", title=f"Laporan {n}")
+    drain(run_jobs, rounds=40)
+    statuses = dict(Write.objects.values_list("status").annotate_count()) if False else None
+    assert Write.objects.filter(status=Write.Status.DONE).count() == 500, list(
+        Write.objects.exclude(status=Write.Status.DONE).values_list("key", "status", "last_error")[:5]
+    )
+    found = markers(forge)
+    assert len(found) == 500
+    assert len(set(found)) == 500
+    fired = {kind for kind, _method, _path in forge.faults.fired}
+    assert fired == {"error", "too_many_requests", "secondary_rate_limit", "lost_response"}
+    recovered = Write.objects.filter(result__recovered=True).count()
+    assert recovered == 40  # every lost create was found by its marker, none repeated
+    assert statuses is None
