@@ -8,8 +8,8 @@ refuses to start unless the values a real deployment needs are present and sane.
 from __future__ import annotations
 
 import secrets
-from typing import Any
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import dj_database_url
@@ -299,9 +299,9 @@ if PRODUCTION and len(_sso_keys.split_pems(OIDC_PRIVATE_KEY)) != 1:
 # at them resolve (extra data lives in polise.sso's own models instead of swapped ones).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
-OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
-OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105
 OIDC_ID_TOKEN_SECONDS = env.integer("POLISE_OIDC_ID_TOKEN_SECONDS", 300, minimum=30)
 OAUTH2_PROVIDER = {
     "OIDC_ENABLED": True,

@@ -1,14 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from polise.accounts.views import admin_login
 from polise.core import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/login/", admin_login),  # SSO: the admin signs in through Polise's login page
     path("admin/", admin.site.urls),
     path("hooks/", include("polise.forge.urls")),
     path("", include("polise.sso.urls")),
+    path("", include("polise.sso.oauth_urls")),  # SSO: OpenID Connect endpoints
+    path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
     path("", include("polise.catalog.urls")),
 ]

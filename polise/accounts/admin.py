@@ -41,3 +41,10 @@ class DeveloperAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user"]
     inlines = [GitEmailInline]
     list_select_related = ["user"]
+
+
+# Security actions and models (polise.accounts.admin_security): registered here so that the
+# admin autodiscovery, which imports only admin.py, finds them.
+from .admin_security import remove_mfa, revoke_sessions, unlock  # noqa: E402
+
+UserAdmin.actions = [revoke_sessions, unlock, remove_mfa]  # type: ignore[misc]

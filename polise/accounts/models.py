@@ -94,3 +94,84 @@ class GitEmail(models.Model):
 
     def clean(self) -> None:
         self.email = self.email.strip().lower()
+
+
+class AuditEvent(models.Model):
+    """A security-relevant event, kept for POLISE_AUDIT_RETENTION_DAYS and searchable in the
+    admin. The user name is copied so the record outlives the account."""
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        LOCKED_OUT = "locked_out", _("Locked out")
+        UNLOCKED = "unlocked", _("Unlocked")
+        SIGN_OUT = "sign_out", _("Signed out")
+        SESSION_REVOKED = "session_revoked", _("Session revoked")
+        MFA_ENROLLED = "mfa_enrolled", _("Second factor enrolled")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_FAILED = "mfa_failed", _("Second factor failed")
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        TOKEN_GRANTED = "token_granted", _("Token granted")
+        ACCESS_DENIED = "access_denied", _("Access denied")
+        ADMIN_CHANGE = "admin_change", _("Administrative change")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("user name"), max_length=150, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    target = models.CharField(
+        _("target"), max_length=200, blank=True, help_text=_("The app, client or object concerned.")
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} {self.username}"
+
+
+class MfaRequirement(models.Model):
+    """The platform team requires a second factor of every member of an org unit or group."""
+
+    unit = models.OneToOneField(
+        OrgUnit,
+        verbose_name=_("org unit"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    group = models.OneToOneField(
+        "auth.Group",
+        verbose_name=_("group"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("second-factor requirement")
+        verbose_name_plural = _("second-factor requirements")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(unit__isnull=False, group__isnull=True)
+                | models.Q(unit__isnull=True, group__isnull=False),
+                name="mfa_requirement_unit_xor_group",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return str(self.unit or self.group)

@@ -1,16 +1,21 @@
 """Reads of the catalog. Each list costs a fixed number of queries, whatever its length."""
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, QuerySet
 
 from polise.accounts.models import User
+from polise.sso.selectors import app_access_q
 
 from .models import App, Lifecycle
 
 
-def app_list_for_launcher() -> QuerySet[App]:
-    """Apps a user can open from the launcher: live ones, with their owner unit, in one query."""
+def app_list_for_launcher(user: User | AnonymousUser | None = None) -> QuerySet[App]:
+    """Apps a user can open from the launcher: live ones their access policy lets them open,
+    with their owner unit, in one query. Anonymous visitors see the apps open to everyone
+    signed in (opening one asks them to sign in); restricted apps stay hidden."""
     return (
         App.objects.filter(lifecycle__in=[Lifecycle.ACTIVE, Lifecycle.DEPRECATED])
+        .filter(app_access_q(user or AnonymousUser()))
         .select_related("owner_unit")
         .order_by("name")
     )

@@ -8,7 +8,7 @@ from .models import App
 
 @require_GET
 def launcher(request: HttpRequest) -> HttpResponse:
-    apps = selectors.app_list_for_launcher()
+    apps = selectors.app_list_for_launcher(request.user)
     return render(request, "catalog/launcher.html", {"apps": apps})
 
 

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from polise.accounts.audit import audit_record
+from polise.accounts.models import AuditEvent
+
+from . import services
+from .models import AccessPolicy, ClientProfile, Launch, SignInSession
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Records every change the platform team makes here in the audit log."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            AuditEvent.Kind.ADMIN_CHANGE,
+            request=request,
+            target=f"{obj._meta.verbose_name}: {obj}",
+            action="changed" if change else "added",
+            fields=sorted(form.changed_data),
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        audit_record(
+            AuditEvent.Kind.ADMIN_CHANGE,
+            request=request,
+            target=f"{obj._meta.verbose_name}: {obj}",
+            action="deleted",
+        )
+        super().delete_model(request, obj)
+
+
+@admin.register(AccessPolicy)
+class AccessPolicyAdmin(AuditedAdmin):
+    list_display = ["app", "audience", "updated_at"]
+    list_filter = ["audience"]
+    search_fields = ["app__name", "app__slug"]
+    autocomplete_fields = ["app"]
+    filter_horizontal = ["units", "users"]
+    list_select_related = ["app"]
+
+
+class ClientProfileInline(admin.StackedInline):
+    model = ClientProfile
+    can_delete = False
+    autocomplete_fields = ["app"]
+
+
+class ApplicationAdmin(AuditedAdmin):
+    """OpenID Connect clients. `skip authorization` marks the office's own apps (no consent).
+    django-oauth-toolkit registers it itself (OAUTH2_PROVIDER["APPLICATION_ADMIN_CLASS"])."""
+
+    list_display = ["name", "client_id", "client_type", "skip_authorization"]
+    list_filter = ["client_type", "skip_authorization"]
+    search_fields = ["name", "client_id"]
+    inlines = [ClientProfileInline]
+    fields = [
+        "name",
+        "client_id",
+        "client_secret",
+        "client_type",
+        "authorization_grant_type",
+        "redirect_uris",
+        "post_logout_redirect_uris",
+        "skip_authorization",
+        "algorithm",
+        "hash_client_secret",
+    ]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if formsets:
+            audit_record(
+                AuditEvent.Kind.ADMIN_CHANGE,
+                request=request,
+                target=f"client settings: {form.instance}",
+                action="saved",
+            )
+
+
+@admin.register(SignInSession)
+class SignInSessionAdmin(admin.ModelAdmin):
+    list_display = ["user", "auth_time", "last_seen", "ip_address", "method", "ended_at"]
+    list_filter = ["ended_at", "method"]
+    search_fields = ["user__username", "ip_address"]
+    list_select_related = ["user"]
+    readonly_fields = [f.name for f in SignInSession._meta.fields]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("End the selected sessions (and sign out of their apps)"))
+    def revoke(self, request: HttpRequest, queryset: QuerySet[SignInSession]) -> None:
+        ended = sum(
+            services.session_end(
+                session=s,
+                reason=SignInSession.EndReason.REVOKED_BY_ADMIN,
+                request=request,
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            for s in queryset.filter(ended_at__isnull=True)
+        )
+        self.message_user(
+            request, _("%(count)d sessions ended.") % {"count": ended}, messages.SUCCESS
+        )
+
+
+@admin.register(Launch)
+class LaunchAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "app"]
+    search_fields = ["user__username", "app__name"]
+    list_select_related = ["user", "app"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,183 @@
+"""Forward-auth: the reverse proxy asks, before every request to a protected app, whether the
+browser may go on. This is the hot path of every app, so it is a plain WSGI callable: a signed
+cookie, a dictionary lookup, a set intersection. Only a cache miss touches the database (and
+the ORM); no middleware, no template.
+
+Answers: 200 with X-Forwarded-User/-Email/-Groups when allowed; 403 when signed in but not
+allowed (or the host is not a catalog app); when not signed in, 302 to the login page with the
+original URL as `next` (Traefik, Caddy) or 401 for nginx, whose auth_request accepts only
+2xx/401/403 and sends the user to the login page itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.core import signing
+
+from . import cache
+from .cache import AppRule, SessionInfo
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+Environ = dict[str, Any]
+
+_NO_STORE = [("Cache-Control", "no-store"), ("Content-Type", "text/plain; charset=utf-8")]
+_signer: signing.Signer | None = None
+
+
+def _unsign(value: str) -> str | None:
+    global _signer
+    if _signer is None:
+        from .services import FORWARD_AUTH_SALT
+
+        _signer = signing.Signer(salt=FORWARD_AUTH_SALT)
+    try:
+        return _signer.unsign(value)
+    except signing.BadSignature:
+        return None
+
+
+def _cookie(environ: Environ, name: str) -> str | None:
+    raw = environ.get("HTTP_COOKIE")
+    if not raw or name not in raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None
+
+
+def _load_session(sid: str) -> SessionInfo | None:
+    from django.db import close_old_connections
+    from django.utils import timezone
+
+    from polise.sso.models import SignInSession
+
+    from .selectors import user_groups
+
+    close_old_connections()
+    session = (
+        SignInSession.objects.select_related("user")
+        .filter(sid=sid, ended_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    if session is None:
+        return None
+    user = session.user
+    from .services import session_touch
+
+    session_touch(session)
+    return SessionInfo(
+        sid=sid,
+        user_id=user.pk,
+        username=user.get_username(),
+        email=user.email,
+        groups=",".join(user_groups(user)),
+        unit_ids=frozenset(user.org_units.values_list("pk", flat=True)),
+        expires_at=session.expires_at.timestamp(),
+    )
+
+
+def _load_app_rule(host: str) -> AppRule | None:
+    from django.db import close_old_connections
+
+    from polise.sso.models import AccessPolicy
+
+    from .selectors import app_for_host
+
+    close_old_connections()
+    app = app_for_host(host)
+    if app is None:
+        return None
+    policy = AccessPolicy.objects.filter(app=app).first()
+    if policy is None or policy.audience == AccessPolicy.Audience.SIGNED_IN:
+        return AppRule(app.pk, app.slug, True, frozenset(), frozenset())
+    return AppRule(
+        app.pk,
+        app.slug,
+        False,
+        frozenset(policy.units.values_list("pk", flat=True)),
+        frozenset(policy.users.values_list("pk", flat=True)),
+    )
+
+
+def session_info(sid: str) -> SessionInfo | None:
+    hit, info = cache.sessions.get(sid)
+    if not hit:
+        info = _load_session(sid)
+        cache.sessions.put(sid, info, settings.FORWARD_AUTH_CACHE_SECONDS)
+    if info is not None and info.expires_at <= time.time():
+        return None
+    return info
+
+
+def app_rule(host: str) -> AppRule | None:
+    hit, rule = cache.apps.get(host)
+    if not hit:
+        rule = _load_app_rule(host)
+        cache.apps.put(host, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
+    return rule
+
+
+def _header_value(value: str) -> str:
+    # WSGI headers are latin-1; a non-ASCII name or e-mail travels percent-encoded.
+    return value if value.isascii() else quote(value, safe="@.,_-+ ")
+
+
+def _original_url(environ: Environ) -> str:
+    original = environ.get("HTTP_X_ORIGINAL_URL")
+    if original:
+        return original
+    proto = environ.get("HTTP_X_FORWARDED_PROTO", "https").split(",")[0].strip()
+    host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[0].strip()
+    uri = environ.get("HTTP_X_FORWARDED_URI", "/")
+    return f"{proto}://{host}{uri}"
+
+
+def _forwarded_host(environ: Environ) -> str:
+    host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[0].strip()
+    if not host and environ.get("HTTP_X_ORIGINAL_URL"):
+        from urllib.parse import urlsplit
+
+        host = urlsplit(environ["HTTP_X_ORIGINAL_URL"]).netloc
+    return host.lower()
+
+
+def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
+    """The proxy's answer for this sub-request: a status line and headers (the body is empty)."""
+    nginx = "mode=nginx" in environ.get("QUERY_STRING", "")
+    host = _forwarded_host(environ)
+    rule = app_rule(host) if host else None
+    if rule is None:
+        return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "unknown-app")]
+
+    raw = _cookie(environ, settings.FORWARD_AUTH_COOKIE_NAME)
+    sid = _unsign(raw) if raw else None
+    info = session_info(sid) if sid else None
+    if info is None:
+        if nginx:
+            return "401 Unauthorized", list(_NO_STORE)
+        login = f"{settings.BASE_URL}/login/?" + urlencode({"next": _original_url(environ)})
+        return "302 Found", [*_NO_STORE, ("Location", login)]
+    if not rule.allows(info):
+        return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "not-allowed")]
+    return "200 OK", [
+        *_NO_STORE,
+        ("X-Forwarded-User", _header_value(info.username)),
+        ("X-Forwarded-Email", _header_value(info.email)),
+        ("X-Forwarded-Groups", _header_value(info.groups)),
+    ]
+
+
+def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    status, headers = decide(environ)
+    start_response(status, headers)
+    return [b""]

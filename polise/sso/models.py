@@ -1,0 +1,164 @@
+"""Single sign-on state: who may open which app, which sessions exist, which apps each
+session signed into (for back-channel logout), and which apps a user launched."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import Application, Grant
+
+from polise.accounts.models import OrgUnit
+from polise.catalog.models import App
+
+
+class AccessPolicy(models.Model):
+    """Who may open an app. An app without a policy is open to everyone signed in."""
+
+    class Audience(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Everyone signed in")
+        LISTED = "listed", _("Only the listed org units and users")
+
+    app = models.OneToOneField(
+        App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="access_policy"
+    )
+    audience = models.CharField(
+        _("who may open it"), max_length=16, choices=Audience.choices, default=Audience.SIGNED_IN
+    )
+    units = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("org units"),
+        blank=True,
+        related_name="+",
+        help_text=_("Members of these org units may open the app."),
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("users"), blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
+
+    def __str__(self) -> str:
+        return f"{self.app}: {self.get_audience_display()}"
+
+
+class ClientProfile(models.Model):
+    """What Polise adds to an OpenID Connect client: the catalog app it signs users into (whose
+    access policy then applies) and where its back-channel logout endpoint is."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="polise_profile"
+    )
+    app = models.ForeignKey(
+        App,
+        verbose_name=_("catalog app"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="oidc_clients",
+        help_text=_("The app's access policy decides who may sign in through this client."),
+    )
+    backchannel_logout_uri = models.URLField(_("back-channel logout URL"), blank=True)
+
+    class Meta:
+        verbose_name = _("client settings")
+        verbose_name_plural = _("client settings")
+
+    def __str__(self) -> str:
+        return str(self.application)
+
+
+class SignInSession(models.Model):
+    """One sign-in of one user in one browser; `sid` in ID tokens and logout tokens names it."""
+
+    class EndReason(models.TextChoices):
+        LOGOUT = "logout", _("Signed out")
+        REVOKED_BY_USER = "revoked_by_user", _("Revoked by the user")
+        REVOKED_BY_ADMIN = "revoked_by_admin", _("Revoked by the platform team")
+        EXPIRED = "expired", _("Expired")
+
+    sid = models.CharField(_("session id"), max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_in_sessions"
+    )
+    session_key = models.CharField(max_length=40, db_index=True)
+    auth_time = models.DateTimeField(_("signed in at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    last_seen = models.DateTimeField(_("last used"))
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("device"), max_length=300, blank=True)
+    method = models.CharField(_("sign-in method"), max_length=32, default="password")
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    end_reason = models.CharField(
+        _("end reason"), max_length=24, choices=EndReason.choices, blank=True
+    )
+
+    class Meta:
+        ordering = ["-last_seen"]
+        verbose_name = _("sign-in session")
+        verbose_name_plural = _("sign-in sessions")
+        indexes = [models.Index(fields=["user", "ended_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.auth_time:%Y-%m-%d %H:%M}"
+
+
+class SessionClient(models.Model):
+    """An OpenID Connect client a session signed into; back-channel logout reaches each one."""
+
+    session = models.ForeignKey(SignInSession, on_delete=models.CASCADE, related_name="clients")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
+    first_at = models.DateTimeField(auto_now_add=True)
+    logout_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session", "application"], name="session_client_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} -> {self.application}"
+
+
+class GrantSession(models.Model):
+    """The session an authorization code was issued in, so the token endpoint (which sees no
+    browser session) can put that session's `sid` and `auth_time` into the ID token."""
+
+    grant = models.OneToOneField(Grant, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(SignInSession, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"grant {self.grant_id} in {self.session}"
+
+
+class TokenFamilySession(models.Model):
+    """The session a refresh-token family (one code exchange and its rotations) belongs to:
+    ending the session revokes the family, and refreshed ID tokens keep the session's sid."""
+
+    token_family = models.UUIDField(unique=True)
+    session = models.ForeignKey(SignInSession, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"tokens {self.token_family} in {self.session}"
+
+
+class Launch(models.Model):
+    """A user opened an app from the launcher (later: only users who used an app rate it)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="launches"
+    )
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="launches")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+        verbose_name = _("launch")
+        verbose_name_plural = _("launches")
+        indexes = [models.Index(fields=["user", "app"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.app}"
