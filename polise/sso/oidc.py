@@ -39,6 +39,12 @@ def client_app_allows(application: Application, user: User) -> bool:
     return selectors.user_may_open(user=user, app=profile.app)
 
 
+def client_display_name(application: Application) -> str:
+    """The catalog app's name when the client is linked to one (what users know it by)."""
+    profile = ClientProfile.objects.filter(application=application).select_related("app").first()
+    return profile.app.name if profile is not None and profile.app is not None else application.name
+
+
 class PoliseValidator(OAuth2Validator):
     oidc_claim_scope = {**OAuth2Validator.oidc_claim_scope, "groups": "groups"}
 
@@ -218,7 +224,12 @@ class AuthorizationView(dot_views.AuthorizationView):
                     _error_redirect(credentials["redirect_uri"], "access_denied", state),
                     application,
                 )
-            return render(request, "sso/denied.html", {"app_name": application.name}, status=403)
+            return render(
+                request,
+                "sso/denied.html",
+                {"app_name": client_display_name(application)},
+                status=403,
+            )
 
         if "none" in prompt and not (
             application.skip_authorization or _consent_on_record(user, application, _scopes)
@@ -237,7 +248,12 @@ class AuthorizationView(dot_views.AuthorizationView):
         client_id = request.POST.get("client_id", "")
         application = Application.objects.filter(client_id=client_id).first()
         if application is not None and not client_app_allows(application, request.user):  # type: ignore[arg-type]
-            return render(request, "sso/denied.html", {"app_name": application.name}, status=403)
+            return render(
+                request,
+                "sso/denied.html",
+                {"app_name": client_display_name(application)},
+                status=403,
+            )
         return super().post(request, *args, **kwargs)
 
     def create_authorization_response(self, request, scopes, credentials, allow):

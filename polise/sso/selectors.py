@@ -3,7 +3,6 @@ may send the browser. Lists cost a fixed number of queries whatever their length
 
 from __future__ import annotations
 
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -79,7 +78,6 @@ def app_hosts() -> set[str]:
     } - {""}
 
 
-@lru_cache(maxsize=1)
 def _own_host() -> str:
     return (urlsplit(settings.BASE_URL).hostname or "").lower()
 
