@@ -24,7 +24,7 @@ class _Sink(BaseHTTPRequestHandler):
     received: list[dict] = []
     status = 200
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
         type(self).received.append(parse_qs(self.rfile.read(length).decode()))
         self.send_response(type(self).status)
