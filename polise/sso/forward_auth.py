@@ -86,7 +86,7 @@ def _load_session(sid: str) -> SessionInfo | None:
     )
 
 
-def _load_app_rule(host: str) -> AppRule | None:
+def _load_app_rule(host: str, scheme: str) -> AppRule | None:
     from django.db import close_old_connections
 
     from polise.sso.models import AccessPolicy
@@ -94,7 +94,7 @@ def _load_app_rule(host: str) -> AppRule | None:
     from .selectors import app_for_host
 
     close_old_connections()
-    app = app_for_host(host)
+    app = app_for_host(host, scheme)
     if app is None:
         return None
     policy = AccessPolicy.objects.filter(app=app).first()
@@ -119,11 +119,12 @@ def session_info(sid: str) -> SessionInfo | None:
     return info
 
 
-def app_rule(host: str) -> AppRule | None:
-    hit, rule = cache.apps.get(host)
+def app_rule(host: str, scheme: str = "https") -> AppRule | None:
+    key = f"{scheme}://{host}"
+    hit, rule = cache.apps.get(key)
     if not hit:
-        rule = _load_app_rule(host)
-        cache.apps.put(host, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
+        rule = _load_app_rule(host, scheme)
+        cache.apps.put(key, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
     return rule
 
 
@@ -142,20 +143,23 @@ def _original_url(environ: Environ) -> str:
     return f"{proto}://{host}{uri}"
 
 
-def _forwarded_host(environ: Environ) -> str:
+def _forwarded_host(environ: Environ) -> tuple[str, str]:
+    """(host[:port], scheme) of the request the proxy is asking about."""
     host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[0].strip()
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO", "https").split(",")[0].strip()
     if not host and environ.get("HTTP_X_ORIGINAL_URL"):
         from urllib.parse import urlsplit
 
-        host = urlsplit(environ["HTTP_X_ORIGINAL_URL"]).netloc
-    return host.lower()
+        original = urlsplit(environ["HTTP_X_ORIGINAL_URL"])
+        host, scheme = original.netloc, original.scheme
+    return host.lower(), scheme if scheme in ("http", "https") else "https"
 
 
 def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
     """The proxy's answer for this sub-request: a status line and headers (the body is empty)."""
     nginx = "mode=nginx" in environ.get("QUERY_STRING", "")
-    host = _forwarded_host(environ)
-    rule = app_rule(host) if host else None
+    host, scheme = _forwarded_host(environ)
+    rule = app_rule(host, scheme) if host else None
     if rule is None:
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "unknown-app")]
 

@@ -60,13 +60,21 @@ def user_groups(user: User) -> list[str]:
     return units + roles
 
 
-def app_for_host(host: str) -> App | None:
-    """The catalog app served at `host` (its public URL's host, port ignored)."""
-    host = host.split(":")[0].lower().rstrip(".")
-    if not host:
+def _netloc(value: str, scheme: str = "https") -> str:
+    """host[:port] in lower case, without the scheme's default port."""
+    value = value.lower().rstrip(".")
+    default = ":443" if scheme == "https" else ":80"
+    return value[: -len(default)] if value.endswith(default) else value
+
+
+def app_for_host(host: str, scheme: str = "https") -> App | None:
+    """The catalog app served at `host` (host[:port] as the proxy forwards it)."""
+    wanted = _netloc(host, scheme)
+    if not wanted:
         return None
     for app in App.objects.exclude(url="").only("id", "url", "slug", "name"):
-        if (urlsplit(app.url).hostname or "") == host:
+        parts = urlsplit(app.url)
+        if _netloc(parts.netloc, parts.scheme) == wanted:
             return app
     return None
 
