@@ -200,7 +200,7 @@ def smtp_sink(settings):
         def __init__(self):
             self.messages = []
 
-        async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        async def handle_DATA(self, server, session, envelope):
             self.messages.append(envelope)
             return "250 OK"
 

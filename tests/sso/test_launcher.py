@@ -41,7 +41,7 @@ def world():
 
 
 def test_the_launcher_lists_exactly_the_apps_a_user_may_open(world):
-    user, apps = world
+    user, _apps = world
     names = {a.name for a in selectors.app_list_for_launcher(user)}
     assert names == {"Open App", "Everyone App", "Unit App", "User App"}
     anonymous = {a.name for a in selectors.app_list_for_launcher()}
