@@ -6,9 +6,13 @@
 # their peers on free ports and share them for the session.
 set -euo pipefail
 
-sso_packages=(apache2 libapache2-mod-auth-openidc chromium nodejs npm wrk)
+sso_packages=(apache2 libapache2-mod-auth-openidc chromium wrk)
 sso_missing=()
 for p in "${sso_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || sso_missing+=("$p"); done
+# Node may come from elsewhere (NodeSource ships npm inside nodejs, and Debian's npm conflicts
+# with it): install Debian's only when the commands are missing.
+command -v node >/dev/null 2>&1 || sso_missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || sso_missing+=(npm)
 if [ ${#sso_missing[@]} -gt 0 ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sso_missing[@]}" >/dev/null

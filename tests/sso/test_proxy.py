@@ -28,7 +28,7 @@ PASSWORD = "a-long-passphrase-1"
 class _Echo(BaseHTTPRequestHandler):
     """The protected app: echoes the headers the proxy passed on."""
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         body = json.dumps({k.lower(): v for k, v in self.headers.items()}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
