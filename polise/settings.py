@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "polise.catalog",
     "polise.forge",
     "polise.sso",
+    "polise.reports",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +232,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Problem reports.
+# Members of this group (and superusers) see every security report, beside the app's owners.
+REPORTS_SECURITY_GROUP = env.string("POLISE_REPORTS_SECURITY_GROUP", "security")
+# A private repository where a detail-free notice is opened for each confidential report.
+REPORTS_SECURITY_REPO = env.optional("POLISE_REPORTS_SECURITY_REPO")
+# Names on GitHub instead of opaque references, when the platform team allows it.
+REPORTS_SHOW_REPORTER_NAMES = env.boolean("POLISE_REPORTS_SHOW_REPORTER_NAMES", default=False)
 
 # GitHub (the forge); read by polise.forge.
 GITHUB_API_URL = env.string("POLISE_GITHUB_API_URL", "https://api.github.com").rstrip("/")

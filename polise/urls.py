@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("polise.sso.urls")),
     path("", include("polise.sso.oauth_urls")),  # SSO: OpenID Connect endpoints
     path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
+    path("", include("polise.reports.urls")),
     path("", include("polise.catalog.urls")),
 ]

@@ -25,3 +25,10 @@ def app_get(*, slug: str) -> App:
     """One app with everything its detail page shows; raises App.DoesNotExist."""
     owners = Prefetch("owners", queryset=User.objects.order_by("first_name", "username"))
     return App.objects.select_related("owner_unit").prefetch_related(owners).get(slug=slug)
+
+
+def app_managed_by(*, app: App, user: User | AnonymousUser) -> bool:
+    """App owners and the platform team (staff) look after an app: its reports, deploys, ratings."""
+    if not user.is_authenticated:
+        return False
+    return user.is_staff or any(owner.pk == user.pk for owner in app.owners.all())

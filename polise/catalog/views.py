@@ -18,4 +18,5 @@ def app_detail(request: HttpRequest, slug: str) -> HttpResponse:
         app = selectors.app_get(slug=slug)
     except App.DoesNotExist:
         raise Http404 from None
-    return render(request, "catalog/app_detail.html", {"app": app})
+    manages_app = selectors.app_managed_by(app=app, user=request.user)
+    return render(request, "catalog/app_detail.html", {"app": app, "manages_app": manages_app})

@@ -244,7 +244,12 @@ def list_commits(
     owner, name = _split(repo)
     commits = []
     pages = _gh().rest.paginate(
-        _gh().rest.repos.list_commits, owner=owner, repo=name, sha=sha, since=_iso(since), per_page=100
+        _gh().rest.repos.list_commits,
+        owner=owner,
+        repo=name,
+        sha=sha,
+        since=_iso(since),
+        per_page=100,
     )
     for data in pages:
         author = data.commit.author

@@ -36,8 +36,8 @@ class Write(models.Model):
     # Set when an attempt ended without knowing whether GitHub applied it.
     ambiguous = models.BooleanField(_("outcome unknown"), default=False)
     result = models.JSONField(_("result"), null=True, blank=True)
-    # Dotted path of a function in polise called with the write once it is done.
-    on_done = models.CharField(_("on done"), max_length=200, blank=True)
+    # Dotted path of a function in polise called with the write once it is done or has failed.
+    on_outcome = models.CharField(_("on outcome"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)

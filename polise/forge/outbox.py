@@ -46,7 +46,7 @@ class InvalidWrite(ValueError):
 
 
 def write_enqueue(
-    *, key: str, kind: str, repo: str, payload: dict[str, Any], on_done: str = ""
+    *, key: str, kind: str, repo: str, payload: dict[str, Any], on_outcome: str = ""
 ) -> Write:
     """Store a write and schedule it once the caller's transaction commits.
 
@@ -58,10 +58,10 @@ def write_enqueue(
             f"unknown write kind {kind!r}; expected one of {', '.join(Write.Kind.values)}"
         )
     api._split(repo)
-    if on_done and not on_done.startswith("polise."):
-        raise InvalidWrite(f"on_done must name a function in polise, not {on_done!r}")
+    if on_outcome and not on_outcome.startswith("polise."):
+        raise InvalidWrite(f"on_outcome must name a function in polise, not {on_outcome!r}")
     write, created = Write.objects.get_or_create(
-        key=key, defaults={"kind": kind, "repo": repo, "payload": payload, "on_done": on_done}
+        key=key, defaults={"kind": kind, "repo": repo, "payload": payload, "on_outcome": on_outcome}
     )
     if created:
         enqueue_on_commit(perform_write, write.pk)
@@ -75,6 +75,8 @@ def write_retry(*, write: Write) -> bool:
     )
     if updated:
         enqueue_on_commit(perform_write, write.pk)
+        write.refresh_from_db()
+        _tell_caller(write)
     return bool(updated)
 
 
@@ -196,10 +198,15 @@ def write_attempt(write_id: int) -> str:
             last_error="",
             ambiguous=False,
         )
-        if write.on_done:
-            write.refresh_from_db()
-            import_string(write.on_done)(write)
+        _tell_caller(write)
     return f"done: {result}"
+
+
+def _tell_caller(write: Write) -> None:
+    """Run the caller's hook in the transaction that records the outcome: both land or neither."""
+    if write.on_outcome:
+        write.refresh_from_db()
+        import_string(write.on_outcome)(write)
 
 
 def _after_failure(write: Write, exc: ForgeError, *, retryable: bool | None = None) -> str:
@@ -207,9 +214,11 @@ def _after_failure(write: Write, exc: ForgeError, *, retryable: bool | None = No
     ambiguous = write.ambiguous or bool(getattr(exc, "ambiguous", False))
     if not retryable or write.attempts >= MAX_ATTEMPTS:
         reason = str(exc) if not retryable else f"gave up after {write.attempts} attempts: {exc}"
-        Write.objects.filter(pk=write.pk).update(
-            status=Write.Status.FAILED, last_error=reason, ambiguous=ambiguous
-        )
+        with transaction.atomic():
+            Write.objects.filter(pk=write.pk).update(
+                status=Write.Status.FAILED, last_error=reason, ambiguous=ambiguous
+            )
+            _tell_caller(write)
         logger.warning("write %s failed: %s", write.pk, reason)
         return f"failed: {reason}"
     delay = backoff_seconds(

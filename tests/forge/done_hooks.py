@@ -1,4 +1,4 @@
-"""A completion hook for outbox tests (on_done takes a dotted path under polise. or tests.)."""
+"""A completion hook for outbox tests (on_outcome takes a dotted path under polise. or tests.)."""
 
 finished: list[tuple[str, dict]] = []
 

@@ -80,9 +80,9 @@ def test_a_bad_write_is_refused_before_it_is_stored():
         outbox.write_enqueue(key="k", kind="delete_repo", repo=REPO, payload={})
     with pytest.raises(Exception, match="owner/name"):
         outbox.write_enqueue(key="k", kind=Write.Kind.CREATE_ISSUE, repo="simpeg", payload={})
-    with pytest.raises(outbox.InvalidWrite, match="on_done"):
+    with pytest.raises(outbox.InvalidWrite, match="on_outcome"):
         outbox.write_enqueue(
-            key="k", kind=Write.Kind.CREATE_ISSUE, repo=REPO, payload={}, on_done="os.system"
+            key="k", kind=Write.Kind.CREATE_ISSUE, repo=REPO, payload={}, on_outcome="os.system"
         )
     assert not Write.objects.exists()
 
@@ -96,7 +96,7 @@ def test_the_completion_hook_gets_the_result(forge, run_jobs):
         kind=Write.Kind.CREATE_ISSUE,
         repo=REPO,
         payload={"title": "t", "body": "b"},
-        on_done="tests.forge.done_hooks.record",
+        on_outcome="tests.forge.done_hooks.record",
     )
     outbox.perform_write.enqueue(write.pk)
     drain(run_jobs)

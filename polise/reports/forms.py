@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .attachments import MAX_FILES, AttachmentRejected, CheckedUpload, check_uploads
+from .models import Report
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class ReportForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("What kind of problem?"), choices=Report.Kind.choices, widget=forms.RadioSelect
+    )
+    title = forms.CharField(
+        label=_("Title"), max_length=160, help_text=_("One line, e.g. “Save button does nothing”.")
+    )
+    what_happened = forms.CharField(
+        label=_("What happened?"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    expected = forms.CharField(
+        label=_("What did you expect?"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    steps = forms.CharField(
+        label=_("Steps to make it happen again"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    area = forms.CharField(label=_("Which part of the app?"), max_length=60, required=False)
+    attachments = MultipleFileField(
+        label=_("Screenshots or documents"),
+        required=False,
+        help_text=_("PNG, JPEG, GIF, WebP or PDF, up to 5 MB each, at most %(count)d files.")
+        % {"count": MAX_FILES},
+        widget=MultipleFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"}
+        ),
+    )
+    # Filled by the page's script; the server adds the browser and the time itself.
+    screen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+    timezone = forms.CharField(required=False, widget=forms.HiddenInput, max_length=60)
+    confirm_new = forms.BooleanField(
+        label=_("My problem is not one of these; send my report."), required=False
+    )
+
+    def clean_attachments(self) -> list[CheckedUpload]:
+        try:
+            return check_uploads(self.cleaned_data.get("attachments") or [])
+        except AttachmentRejected as exc:
+            raise forms.ValidationError(str(exc)) from exc

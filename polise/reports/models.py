@@ -1,0 +1,142 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from polise.catalog.models import App
+
+
+class Report(models.Model):
+    """A problem a user reported about an app; filed as a GitHub issue (or kept confidential)."""
+
+    class Kind(models.TextChoices):
+        BUG = "bug", _("Something does not work")
+        REQUEST = "request", _("Question or request")
+        SECURITY = "security", _("Security problem")
+
+    class Status(models.TextChoices):
+        # Stored in Polise, not yet on GitHub (the outbox is filing it).
+        RECEIVED = "received", pgettext_lazy("report status", "Received")
+        OPEN = "open", pgettext_lazy("report status", "Open")
+        IN_PROGRESS = "in_progress", pgettext_lazy("report status", "In progress")
+        RESOLVED = "resolved", pgettext_lazy("report status", "Resolved")
+        DUPLICATE = "duplicate", pgettext_lazy("report status", "Duplicate")
+        # Could not be filed on GitHub; the platform team has been told.
+        NEEDS_ATTENTION = (
+            "needs_attention",
+            pgettext_lazy("report status", "Waiting for the platform team"),
+        )
+
+    class Channel(models.TextChoices):
+        ISSUE = "issue", _("GitHub issue")
+        ADVISORY = "advisory", _("Private vulnerability report")
+        CONFIDENTIAL = "confidential", _("Confidential queue in Polise")
+
+    app = models.ForeignKey(
+        App, verbose_name=_("app"), on_delete=models.PROTECT, related_name="reports"
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.PROTECT,
+        related_name="reports",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=160)
+    what_happened = models.TextField(_("what happened"))
+    expected = models.TextField(_("what you expected"), blank=True)
+    steps = models.TextField(_("steps to reproduce"), blank=True)
+    area = models.CharField(_("part of the app"), max_length=60, blank=True)
+    # Captured automatically: browser, app version when known, time zone.
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    problem = models.TextField(_("filing problem"), blank=True)
+    github_repo = models.CharField(_("GitHub repository"), max_length=140, blank=True)
+    github_number = models.PositiveIntegerField(_("GitHub issue"), null=True, blank=True)
+    github_url = models.URLField(_("GitHub link"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("reported"), auto_now_add=True)
+    filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        indexes = [
+            models.Index(fields=["app", "status"]),
+            models.Index(fields=["github_repo", "github_number"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.title}"
+
+    @property
+    def confidential(self) -> bool:
+        return self.kind == self.Kind.SECURITY
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.RECEIVED, self.Status.OPEN, self.Status.IN_PROGRESS)
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    # The stored name never comes from the user: an uploaded name cannot choose a path.
+    return f"reports/{instance.report_id}/{uuid.uuid4().hex}{instance.extension}"
+
+
+class Attachment(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=200)
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {
+            "image/png": ".png",
+            "image/jpeg": ".jpg",
+            "image/gif": ".gif",
+            "image/webp": ".webp",
+        }.get(self.content_type, ".pdf")
+
+
+class Comment(models.Model):
+    """A comment on the report's GitHub issue; the reporter sees it once a developer makes it public."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="comments")
+    github_id = models.BigIntegerField(unique=True)
+    author = models.CharField(max_length=39)
+    body = models.TextField()
+    public = models.BooleanField(_("shown to the reporter"), default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.body[:40]}"
