@@ -13,6 +13,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 
 from polise.gitops.config import ConfigError, load_config
+from polise.gitops.deploy.cli import add_parsers as add_deploy_parsers
 from polise.gitops.lint import LintOptions, lint_paths
 from polise.gitops.lint.output import format_json, format_sarif, format_text, has_errors
 from polise.gitops.render import TemplateError, render_new, update
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lint.add_argument("--no-actionlint", action="store_true", help="skip actionlint (says so)")
     lint.set_defaults(func=cmd_lint)
+    add_deploy_parsers(sub)
     return parser
 
 

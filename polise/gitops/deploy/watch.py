@@ -1,0 +1,246 @@
+"""Judging a stack's services after `docker stack deploy`: converged, failed, or still going.
+
+Pure functions over what the Engine API returns (service and task objects as dicts), so the
+rules are testable without a swarm. The defect every tool we studied shipped (docker/cli
+#6752): Swarm rolls a failed update back, the old tasks run again, and "running = desired"
+looks like success. Here an updated service succeeds only on its own update reaching
+`completed`; any `rollback_*` or `paused` state is a failure with the cause found in the
+tasks this deploy started. Tasks that existed before the deploy are never counted.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Status = Literal["pending", "ok", "failed"]
+
+# What Swarm assumes when a stack leaves a value out.
+_NS = 1_000_000_000
+_DEFAULT_MONITOR = 5 * _NS
+_DEFAULT_INTERVAL = 30 * _NS
+_DEFAULT_RETRIES = 3
+# Time allowed for a task to be scheduled, pull its image and start, before its health check
+# is even asked: the one part of the budget the stack file does not state.
+START_ALLOWANCE_SECONDS = 60.0
+# A changed service whose update status has not moved after this long was changed in a way
+# that replaces no task (labels, say): Swarm then reports no update at all.
+SETTLE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A service as it was just before the deploy."""
+
+    service_id: str
+    version: int
+    update_started: str | None
+    task_ids: frozenset[str]
+
+
+@dataclass
+class Verdict:
+    status: Status
+    progress: str
+    reason: str = ""  # short code: rolled_back, health_check_failed, image_pull_failed, ...
+    message: str = ""
+    changed: bool = True
+
+
+@dataclass
+class Cause:
+    reason: str
+    message: str
+
+
+def classify_task_failure(task: dict[str, Any]) -> Cause:
+    """Why a task failed or was rejected, in words a developer can act on."""
+    status = task.get("Status") or {}
+    err = str(status.get("Err") or "")
+    lowered = err.lower()
+    exit_code = (status.get("ContainerStatus") or {}).get("ExitCode")
+    slot = task.get("Slot")
+    where = f"task {str(task.get('ID', ''))[:12]}" + (f" (slot {slot})" if slot else "")
+    if any(
+        s in lowered
+        for s in ("no such image", "pull access denied", "manifest unknown", "failed to resolve")
+    ) or ("not found" in lowered and "image" in lowered):
+        return Cause("image_pull_failed", f"{where}: the node could not get the image: {err}")
+    if "unhealthy" in lowered:
+        return Cause("health_check_failed", f"{where}: the health check failed ({err})")
+    if exit_code == 137:
+        return Cause(
+            "oom_killed",
+            f"{where}: killed with exit 137 (out of memory at the service's limit, or SIGKILL)",
+        )
+    if status.get("State") == "rejected":
+        return Cause("task_rejected", f"{where}: rejected: {err or 'no reason given'}")
+    detail = f"exit code {exit_code}" if exit_code not in (None, 0) else "failed"
+    return Cause("task_failed", f"{where}: {detail}" + (f": {err}" if err else ""))
+
+
+def _state(task: dict[str, Any]) -> str:
+    return str((task.get("Status") or {}).get("State", ""))
+
+
+def desired_count(service: dict[str, Any]) -> int:
+    status = service.get("ServiceStatus") or {}
+    if "DesiredTasks" in status:
+        return int(status["DesiredTasks"])
+    mode = (service.get("Spec") or {}).get("Mode") or {}
+    return int((mode.get("Replicated") or {}).get("Replicas", 1))
+
+
+def is_one_shot(service: dict[str, Any]) -> bool:
+    spec = service.get("Spec") or {}
+    mode = spec.get("Mode") or {}
+    if "ReplicatedJob" in mode or "GlobalJob" in mode:
+        return True
+    policy = (spec.get("TaskTemplate") or {}).get("RestartPolicy") or {}
+    return policy.get("Condition") in ("none", "on-failure")
+
+
+def _one_shot_total(service: dict[str, Any]) -> int:
+    mode = (service.get("Spec") or {}).get("Mode") or {}
+    job = mode.get("ReplicatedJob")
+    if job is not None:
+        return int(job.get("TotalCompletions") or job.get("MaxConcurrent") or 1)
+    return int((mode.get("Replicated") or {}).get("Replicas", 1))
+
+
+def judge(
+    service: dict[str, Any],
+    tasks: list[dict[str, Any]],
+    baseline: Baseline | None,
+    *,
+    settled: bool,
+) -> Verdict:
+    """One service's state now. `settled`: SETTLE_SECONDS have passed since the deploy."""
+    new = baseline is None or baseline.service_id != service.get("ID")
+    seen = frozenset() if new or baseline is None else baseline.task_ids
+    fresh_tasks = [t for t in tasks if t.get("ID") not in seen]
+    failed = [t for t in fresh_tasks if _state(t) in ("failed", "rejected")]
+    cause = classify_task_failure(failed[-1]) if failed else None
+    running = [t for t in tasks if _state(t) == "running" and t.get("DesiredState") == "running"]
+    desired = desired_count(service)
+
+    if is_one_shot(service):
+        return _judge_one_shot(service, fresh_tasks, failed, cause)
+    if new:
+        if cause:
+            return Verdict("failed", f"failed: {cause.message}", cause.reason, cause.message)
+        if desired > 0 and len(running) >= desired:
+            return Verdict("ok", f"created, {len(running)}/{desired} running")
+        return Verdict("pending", f"creating, {len(running)}/{desired} running{_why(tasks)}")
+    assert baseline is not None
+    version = int((service.get("Version") or {}).get("Index", 0))
+    if version == baseline.version:
+        return Verdict("ok", "unchanged", changed=False)
+
+    update = service.get("UpdateStatus") or {}
+    state = update.get("State") if update.get("StartedAt") != baseline.update_started else None
+    message = str(update.get("Message") or "")
+    failure_action = ((service.get("Spec") or {}).get("UpdateConfig") or {}).get(
+        "FailureAction"
+    ) or "pause"
+    cause_text = f": {cause.message}" if cause else ""
+    if state == "paused":
+        reason = cause.reason if cause else "update_paused"
+        return Verdict("failed", f"update paused{cause_text}", reason,
+                       f"update paused ({message}){cause_text}")  # fmt: skip
+    if state == "rollback_started":
+        return Verdict("pending", f"rolling back{cause_text}")
+    if state == "rollback_completed":
+        why = cause.reason if cause else "update_failed"
+        return Verdict("failed", f"rolled back{cause_text}", f"rolled_back:{why}",
+                       f"Swarm rolled the update back ({message}){cause_text}")  # fmt: skip
+    if state == "rollback_paused":
+        return Verdict("failed", f"rollback paused{cause_text}", "rollback_paused",
+                       f"the rollback itself failed and paused ({message}){cause_text}")  # fmt: skip
+    if cause and failure_action not in ("rollback", "pause"):
+        # Swarm carries on past failed tasks here; Polise does not call that a success.
+        return Verdict("failed", f"failed{cause_text}", cause.reason, cause.message)
+    if state == "completed":
+        if len(running) >= desired:
+            return Verdict("ok", f"updated, {len(running)}/{desired} running")
+        return Verdict("pending", f"update completed, {len(running)}/{desired} running")
+    if state == "updating":
+        return Verdict(
+            "pending", f"updating, {len(running)}/{desired} running{cause_text or _why(tasks)}"
+        )
+    # No update of its own yet: either Swarm has not picked the change up, or the change
+    # replaces no task. Only the second, and only once every task runs, is a success.
+    starting = [t for t in fresh_tasks if _state(t) not in ("running", "complete", "shutdown")]
+    if settled and not starting and not cause and len(running) >= desired:
+        return Verdict("ok", f"updated in place, {len(running)}/{desired} running")
+    return Verdict("pending", f"waiting for Swarm, {len(running)}/{desired} running")
+
+
+def _judge_one_shot(
+    service: dict[str, Any],
+    fresh: list[dict[str, Any]],
+    failed: list[dict[str, Any]],
+    cause: Cause | None,
+) -> Verdict:
+    total = _one_shot_total(service)
+    done = [t for t in fresh if _state(t) == "complete"]
+    policy = ((service.get("Spec") or {}).get("TaskTemplate") or {}).get("RestartPolicy") or {}
+    retries = policy.get("MaxAttempts") or 0
+    gives_up = policy.get("Condition") == "none" or (retries and len(failed) > retries)
+    if cause and gives_up:
+        return Verdict("failed", f"one-shot failed: {cause.message}", cause.reason, cause.message)
+    if len(done) >= total:
+        return Verdict("ok", f"completed {len(done)}/{total}")
+    extra = f"; last failure: {cause.message}" if cause else ""
+    return Verdict("pending", f"running once, {len(done)}/{total} complete{extra}")
+
+
+def _why(tasks: list[dict[str, Any]]) -> str:
+    """The scheduler's or the node's word on a task that is not running yet."""
+    for task in tasks:
+        err = (task.get("Status") or {}).get("Err")
+        if task.get("DesiredState") == "running" and _state(task) != "running" and err:
+            return f" ({_state(task)}: {err})"
+    return ""
+
+
+@dataclass
+class Budget:
+    seconds: float
+    explanation: list[str] = field(default_factory=list)
+
+
+def timeout_for(services: list[dict[str, Any]]) -> Budget:
+    """How long to wait, from each service's own update and rollback settings: per batch of
+    `parallelism` tasks, start + health check window + monitor + delay; then the same again
+    for a rollback when failure_action is rollback. Services update in parallel: the longest
+    one sets the budget."""
+    budget = Budget(START_ALLOWANCE_SECONDS)
+    for service in services:
+        spec = service.get("Spec") or {}
+        health = ((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get(
+            "Healthcheck"
+        ) or {}
+        window = 0.0
+        if health.get("Test") and health["Test"][0] != "NONE":
+            interval = health.get("Interval") or _DEFAULT_INTERVAL
+            retries = health.get("Retries") or _DEFAULT_RETRIES
+            window = (health.get("StartPeriod", 0) + interval * retries) / _NS
+        tasks = max(desired_count(service), 1)
+
+        def phase(config: dict[str, Any], tasks: int = tasks, window: float = window) -> float:
+            parallelism = config.get("Parallelism", 1) or tasks
+            monitor = (config.get("Monitor") or _DEFAULT_MONITOR) / _NS
+            delay = (config.get("Delay") or 0) / _NS
+            batches = math.ceil(tasks / parallelism)
+            return batches * (START_ALLOWANCE_SECONDS + window + monitor + delay)
+
+        update = spec.get("UpdateConfig") or {}
+        seconds = phase(update)
+        if update.get("FailureAction") == "rollback":
+            seconds += phase(spec.get("RollbackConfig") or {})
+        name = spec.get("Name") or service.get("ID", "?")
+        budget.explanation.append(f"{name}: {seconds:.0f}s")
+        budget.seconds = max(budget.seconds, seconds)
+    return budget
