@@ -23,7 +23,7 @@ from django_tasks import task
 from polise.core.jobs import backoff_seconds, enqueue_on_commit
 
 from . import api
-from .errors import ForgeError, PermanentForgeError
+from .errors import ForgeError, PermanentForgeError, RetryableForgeError
 from .models import Write
 
 logger = logging.getLogger(__name__)
@@ -187,8 +187,10 @@ def write_attempt(write_id: int) -> str:
     except Exception as exc:
         # Unknown trouble (a bug, the database): keep the write and try again later.
         logger.exception("write %s: unexpected error", write.pk)
+        # The request may have reached GitHub before the failure (e.g. an answer that would
+        # not parse): treat the outcome as unknown, so a create looks for its marker first.
         return _after_failure(
-            write, ForgeError(f"unexpected {type(exc).__name__}: {exc}"), retryable=True
+            write, RetryableForgeError(f"unexpected {type(exc).__name__}: {exc}", ambiguous=True)
         )
     with transaction.atomic():
         Write.objects.filter(pk=write.pk).update(
@@ -209,8 +211,8 @@ def _tell_caller(write: Write) -> None:
         import_string(write.on_outcome)(write)
 
 
-def _after_failure(write: Write, exc: ForgeError, *, retryable: bool | None = None) -> str:
-    retryable = exc.retryable if retryable is None else retryable
+def _after_failure(write: Write, exc: ForgeError) -> str:
+    retryable = exc.retryable
     ambiguous = write.ambiguous or bool(getattr(exc, "ambiguous", False))
     if not retryable or write.attempts >= MAX_ATTEMPTS:
         reason = str(exc) if not retryable else f"gave up after {write.attempts} attempts: {exc}"

@@ -90,7 +90,7 @@ def report_submit(
 
 def _schedule_filing(report: Report) -> None:
     if not report.app.repo:
-        _needs_attention(report, _("This app is not linked to a GitHub repository yet."))
+        _needs_attention(report, "This app is not linked to a GitHub repository yet.")
         return
     if report.confidential:
         enqueue_on_commit(report_route_security, report.pk)

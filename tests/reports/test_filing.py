@@ -103,6 +103,7 @@ def test_names_go_to_github_only_when_the_platform_team_allows(
 def test_a_disguised_or_oversized_attachment_is_refused_and_nothing_is_stored(
     client, simpeg, reporter, forge, upload, message
 ):
+    client.cookies["django_language"] = "en"
     response = client.post("/apps/simpeg/report/", {**form(), "attachments": [upload]})
     assert response.status_code == 200
     assert message in response.content.decode().replace("&#x27;", "'")
