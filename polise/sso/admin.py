@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -51,6 +52,7 @@ class ClientProfileInline(admin.StackedInline):
     model = ClientProfile
     can_delete = False
     autocomplete_fields = ["app"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ApplicationAdmin(AuditedAdmin):
