@@ -21,6 +21,22 @@ def service_unavailable(name: str, reason: str) -> None:
     pytest.skip(message)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """On SQLite, test in a file rather than in memory: a live server thread and the test
+    thread then wait for each other's locks (as the web process and the worker do) instead of
+    failing at once with "database schema is locked"."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3" and not database.get("TEST", {}).get(
+        "NAME"
+    ):
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("db") / "test.sqlite3"
+        )
+
+
 @pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # Pages are rendered without a collectstatic run; hashed names are checked by the demo test.
