@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from githubkit import AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit.cache import MemCacheStrategy
 
 USER_AGENT = "Polise (+https://github.com/)"
 
@@ -39,6 +40,8 @@ def github() -> GitHub:
         # Retries belong to the job runner, which classifies faults and never sleeps in a worker.
         auto_retry=False,
         http_cache=False,
+        # This client's own token cache, so that reset() also forgets installation tokens.
+        cache_strategy=MemCacheStrategy(),
     )
 
 
