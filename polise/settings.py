@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "polise.accounts",
     "polise.catalog",
     "polise.forge",
+    "polise.deployments",
     "polise.sso",
     "polise.reports",
 ]
@@ -211,6 +212,23 @@ STORAGES = {
     # `polise serve` collect them before the server starts.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Uploads (report attachments, ...) go to S3-compatible object storage (the cluster's MinIO)
+# when a bucket is named; they are private and only ever served through Polise's own views.
+S3_BUCKET = env.optional("POLISE_S3_BUCKET")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.string("POLISE_S3_ENDPOINT_URL", required=True),
+            "access_key": env.string("POLISE_S3_ACCESS_KEY", required=True),
+            "secret_key": env.string("POLISE_S3_SECRET_KEY", required=True),
+            "region_name": env.string("POLISE_S3_REGION", "us-east-1"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
 
 TASKS = {
     "default": {

@@ -110,6 +110,26 @@ def test_a_wrong_production_value_stops_start_up_naming_it(tmp_path, override, f
     assert fragment in result.stderr
 
 
+def test_uploads_go_to_object_storage_when_a_bucket_is_named(tmp_path):
+    result = _start(tmp_path, **PRODUCTION, POLISE_S3_BUCKET="polise-media")
+    assert result.returncode != 0
+    assert "POLISE_S3_ENDPOINT_URL is not set" in result.stderr
+    code = "import polise.settings as s; print(s.STORAGES['default']['BACKEND'])"
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("POLISE_", "DATABASE_URL"))}
+    environ.update(
+        PRODUCTION,
+        POLISE_DATA_DIR=str(tmp_path),
+        POLISE_S3_BUCKET="polise-media",
+        POLISE_S3_ENDPOINT_URL="http://minio.internal:9000",
+        POLISE_S3_ACCESS_KEY="polise",
+        POLISE_S3_SECRET_KEY="secret",
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], env=environ, capture_output=True, text=True, check=True
+    )
+    assert shown.stdout.strip() == "storages.backends.s3.S3Storage"
+
+
 def test_local_default_generates_and_keeps_a_secret_key(tmp_path):
     first = _start(tmp_path)
     assert first.returncode == 0, first.stderr
