@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "polise.catalog",
     "polise.forge",
     "polise.deployments",
+    "polise.deployments",
     "polise.sso",
     "polise.reports",
 ]

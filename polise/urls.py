@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/login/", admin_login),  # SSO: the admin signs in through Polise's login page
     path("admin/", admin.site.urls),
     path("hooks/", include("polise.forge.urls")),
+    path("", include("polise.deployments.urls")),
     path("", include("polise.sso.urls")),
     path("", include("polise.sso.oauth_urls")),  # SSO: OpenID Connect endpoints
     path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
