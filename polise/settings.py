@@ -94,7 +94,6 @@ INSTALLED_APPS = [
     "polise.catalog",
     "polise.forge",
     "polise.deployments",
-    "polise.deployments",
     "polise.sso",
     "polise.reports",
 ]
