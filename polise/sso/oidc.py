@@ -19,6 +19,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render, resolve_url
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 from oauth2_provider import views as dot_views
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.models import AccessToken, Application
@@ -29,6 +30,16 @@ from polise.accounts.models import AuditEvent, User
 
 from . import selectors, services
 from .models import ClientProfile, GrantSession, SignInSession, TokenFamilySession
+
+
+# The scope descriptions live in settings (OAUTH2_PROVIDER["SCOPES"]); listed here so that
+# makemessages finds them and the consent page shows them translated.
+SCOPE_DESCRIPTIONS = [
+    gettext_noop("Sign you in"),
+    gettext_noop("Your name and user name"),
+    gettext_noop("Your e-mail address"),
+    gettext_noop("Your org units and roles"),
+]
 
 
 def client_app_allows(application: Application, user: User) -> bool:
