@@ -8,10 +8,20 @@ from django.views.decorators.http import require_POST
 
 from polise.catalog.models import App
 from polise.core.http import AuthenticatedRequest
+from polise.deployments.models import Result
+from polise.deployments.selectors import deploy_history
 
 from . import selectors, services
 from .forms import ReportForm
 from .models import Attachment, Comment, Report
+
+
+def _deployed_version(app: App) -> str:
+    """The commit live on the swarm, from the last successful deploy Polise recorded."""
+    live = deploy_history(app=app).filter(result=Result.SUCCEEDED).only("commit", "digest").first()
+    if live is None:
+        return ""
+    return " ".join(part for part in (live.commit[:12], live.digest[:19]) if part)
 
 
 @login_required
@@ -36,6 +46,7 @@ def report_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                     area=data["area"],
                     attachments=data["attachments"],
                     context={
+                        "version": _deployed_version(app),
                         "browser": request.headers.get("User-Agent", "")[:200],
                         "screen": data["screen"],
                         "timezone": data["timezone"],

@@ -33,6 +33,29 @@ def form(**overrides):
     return data
 
 
+def test_the_live_version_goes_into_the_context(client, simpeg, reporter, forge, drain):
+    import uuid
+
+    from django.utils import timezone
+
+    from polise.deployments.models import DeployRecord, Result
+
+    DeployRecord.objects.create(
+        deploy_id=uuid.uuid4(),
+        app=simpeg,
+        stack="simpeg",
+        commit="0123456789abcdef0123",
+        digest="sha256:" + "a" * 64,
+        started_at=timezone.now(),
+        result=Result.SUCCEEDED,
+    )
+    client.post("/apps/simpeg/report/", form())
+    drain()
+    report = Report.objects.get()
+    assert report.context["version"] == "0123456789ab sha256:aaaaaaaaaaaa"
+    assert "0123456789ab" in forge.state.issues("diskominfo", "simpeg")[0].body
+
+
 def test_a_bug_with_a_screenshot_becomes_one_issue_with_the_right_labels(
     client, simpeg, reporter, forge, drain
 ):
