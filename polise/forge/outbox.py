@@ -70,13 +70,13 @@ def write_enqueue(
 
 def write_retry(*, write: Write) -> bool:
     """Put a failed write back in line (the platform team's retry); False if it was not failed."""
-    updated = Write.objects.filter(pk=write.pk, status=Write.Status.FAILED).update(
-        status=Write.Status.PENDING, attempts=0, last_error=""
-    )
-    if updated:
-        enqueue_on_commit(perform_write, write.pk)
-        write.refresh_from_db()
-        _tell_caller(write)
+    with transaction.atomic():
+        updated = Write.objects.filter(pk=write.pk, status=Write.Status.FAILED).update(
+            status=Write.Status.PENDING, attempts=0, last_error=""
+        )
+        if updated:
+            enqueue_on_commit(perform_write, write.pk)
+            _tell_caller(write)
     return bool(updated)
 
 
