@@ -287,13 +287,17 @@ INSTALLED_APPS += [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.github",
 ]
 # OTP after authentication (it reads request.user); axes last, as its docs require.
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",
 )
-MIDDLEWARE += ["axes.middleware.AxesMiddleware"]
+MIDDLEWARE += ["allauth.account.middleware.AccountMiddleware", "axes.middleware.AxesMiddleware"]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -407,3 +411,30 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env.string("POLISE_EMAIL_FROM", f"Polise <noreply@{_base.hostname}>")
 PASSWORD_RESET_TIMEOUT = env.integer("POLISE_PASSWORD_RESET_SECONDS", 3600, minimum=300)
+
+# Sign in with GitHub (developers; linked by Developer.github_login, never a new account).
+# Off unless the OAuth app's id and secret are set. POLISE_GITHUB_OAUTH_URL points at GitHub
+# Enterprise (or the tests' stand-in) instead of github.com.
+GITHUB_OAUTH_CLIENT_ID = env.optional("POLISE_GITHUB_OAUTH_CLIENT_ID")
+GITHUB_OAUTH_SECRET = env.optional("POLISE_GITHUB_OAUTH_SECRET")
+SOCIALACCOUNT_ADAPTER = "polise.accounts.github.SocialAccountAdapter"
+SOCIALACCOUNT_ONLY = True  # allauth's own local accounts stay off: Polise has its login page
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+SOCIALACCOUNT_PROVIDERS: dict[str, Any] = {
+    "github": {
+        "SCOPE": ["read:user"],
+        "APPS": (
+            [{"client_id": GITHUB_OAUTH_CLIENT_ID, "secret": GITHUB_OAUTH_SECRET}]
+            if GITHUB_OAUTH_CLIENT_ID and GITHUB_OAUTH_SECRET
+            else []
+        ),
+        **(
+            {"GITHUB_URL": env.string("POLISE_GITHUB_OAUTH_URL")}
+            if env.optional("POLISE_GITHUB_OAUTH_URL")
+            else {}
+        ),
+    }
+}

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("polise.sso.urls")),
     path("", include("polise.sso.oauth_urls")),  # SSO: OpenID Connect endpoints
     path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
+    path("accounts/", include("polise.accounts.github_urls")),  # SSO: sign in with GitHub
     path("", include("polise.reports.urls")),
     path("", include("polise.catalog.urls")),
 ]

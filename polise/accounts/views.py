@@ -30,6 +30,7 @@ from .audit import audit_record
 from .models import AuditEvent, User
 
 PENDING_KEY = "polise_pending_sign_in"
+LOGIN_NEXT_KEY = "polise_login_next"
 PENDING_SECONDS = 300
 
 
@@ -51,8 +52,30 @@ def _cookie_reaches(url: str) -> bool:
     return host == own
 
 
-def _finish(request: HttpRequest, user: User, backend: str, method: str) -> HttpResponse:
-    next_url = _next_url(request) or request.session.get(PENDING_KEY, {}).get("next")
+def sign_in_or_ask_second_factor(
+    request: HttpRequest, user: User, *, backend: str, method: str, next_url: str | None
+) -> HttpResponse:
+    """The first factor checked out (password, GitHub): sign in, or first ask for the second
+    factor when the user has one or must enrol one."""
+    next_url = sso_selectors.safe_next(
+        next_url, request_host=request.get_host(), secure=request.is_secure()
+    )
+    if mfa.mfa_device(user=user) is not None or mfa.mfa_required(user=user):
+        request.session[PENDING_KEY] = {
+            "user": user.pk,
+            "backend": backend,
+            "method": method,
+            "at": time.time(),
+            "next": next_url,
+        }
+        return redirect("accounts:login_mfa")
+    return _finish(request, user, backend, method, next_url)
+
+
+def _finish(
+    request: HttpRequest, user: User, backend: str, method: str, next_url: str | None = None
+) -> HttpResponse:
+    next_url = next_url or request.session.get(PENDING_KEY, {}).get("next")
     login(request, user, backend=backend)
     session = sso_services.session_start(request=request, user=user, method=method)
     response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
@@ -83,20 +106,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
             sso_services.forward_auth_cookie_set(response, session)
             return response
 
+    # Remembered for "sign in with GitHub": allauth keeps only same-host `next` values, and an
+    # app's URL is on another host.
+    request.session[LOGIN_NEXT_KEY] = next_url
     form = AuthenticationForm(request, data=request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             user: User = form.get_user()
             backend = getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[-1])
-            if mfa.mfa_device(user=user) is not None or mfa.mfa_required(user=user):
-                request.session[PENDING_KEY] = {
-                    "user": user.pk,
-                    "backend": backend,
-                    "at": time.time(),
-                    "next": next_url,
-                }
-                return redirect("accounts:login_mfa")
-            return _finish(request, user, backend, "password")
+            return sign_in_or_ask_second_factor(
+                request, user, backend=backend, method="password", next_url=next_url
+            )
         username = request.POST.get("username", "")[:150]
         if getattr(request, "axes_locked_out", False):
             audit_record(AuditEvent.Kind.LOCKED_OUT, request=request, username=username)
@@ -105,7 +125,12 @@ def login_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "next": next_url or "", "prompt": "login" if forced else ""},
+        {
+            "form": form,
+            "next": next_url or "",
+            "prompt": "login" if forced else "",
+            "github_enabled": bool(settings.SOCIALACCOUNT_PROVIDERS["github"]["APPS"]),
+        },
         status=400 if request.method == "POST" else 200,
     )
 
@@ -151,7 +176,8 @@ def login_mfa(request: HttpRequest) -> HttpResponse:
             else mfa.mfa_verify(user=user, token=token)
         )
         if ok:
-            response = _finish(request, user, pending["backend"], "password+totp")
+            method = pending.get("method", "password") + "+totp"
+            response = _finish(request, user, pending["backend"], method)
             request.session.pop(PENDING_KEY, None)
             return response
         audit_record(AuditEvent.Kind.MFA_FAILED, request=request, user=user)

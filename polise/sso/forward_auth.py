@@ -27,6 +27,8 @@ Environ = dict[str, Any]
 
 _NO_STORE = [("Cache-Control", "no-store"), ("Content-Type", "text/plain; charset=utf-8")]
 _signer: signing.Signer | None = None
+# Cache misses so far (in this process): tells the WSGI entry whether the database was used.
+_misses = [0]
 
 
 def _unsign(value: str) -> str | None:
@@ -63,14 +65,12 @@ def _cookie(environ: Environ, name: str) -> str | None:
 
 
 def _load_session(sid: str) -> SessionInfo | None:
-    from django.db import close_old_connections
     from django.utils import timezone
 
     from polise.sso.models import SignInSession
 
     from .selectors import user_groups
 
-    close_old_connections()
     session = (
         SignInSession.objects.select_related("user")
         .filter(sid=sid, ended_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
@@ -101,13 +101,10 @@ def _load_session(sid: str) -> SessionInfo | None:
 
 
 def _load_app_rule(host: str, scheme: str) -> AppRule | None:
-    from django.db import close_old_connections
-
     from polise.sso.models import AccessPolicy
 
     from .selectors import app_for_host
 
-    close_old_connections()
     app = app_for_host(host, scheme)
     if app is None:
         return None
@@ -126,6 +123,7 @@ def _load_app_rule(host: str, scheme: str) -> AppRule | None:
 def session_info(sid: str) -> SessionInfo | None:
     hit, info = cache.sessions.get(sid)
     if not hit:
+        _misses[0] += 1
         info = _load_session(sid)
         cache.sessions.put(sid, info, settings.FORWARD_AUTH_CACHE_SECONDS)
     if info is not None and info.expires_at <= time.time():
@@ -137,6 +135,7 @@ def app_rule(host: str, scheme: str = "https") -> AppRule | None:
     key = f"{scheme}://{host}"
     hit, rule = cache.apps.get(key)
     if not hit:
+        _misses[0] += 1
         rule = _load_app_rule(host, scheme)
         cache.apps.put(key, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
     return rule
@@ -191,6 +190,14 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
 
 
 def application(environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+    """The bare WSGI entry (polise.sso.wsgi). Outside Django's handler, so it does what the
+    handler's request_started/finished signals do for database connections, but only after a
+    cache miss actually used the database."""
+    misses = _misses[0]
     status, headers = decide(environ)
+    if _misses[0] != misses:
+        from django.db import close_old_connections
+
+        close_old_connections()
     start_response(status, headers)
     return [b""]

@@ -31,7 +31,6 @@ from polise.accounts.models import AuditEvent, User
 from . import selectors, services
 from .models import ClientProfile, GrantSession, SignInSession, TokenFamilySession
 
-
 # The scope descriptions live in settings (OAUTH2_PROVIDER["SCOPES"]); listed here so that
 # makemessages finds them and the consent page shows them translated.
 SCOPE_DESCRIPTIONS = [

@@ -50,8 +50,9 @@ def _sign_in_to(client, application):
     return exchange(client, application, code, verifier).json()
 
 
+@pytest.mark.django_db(transaction=True)  # the job runner commits and closes connections
 def test_signing_out_sends_a_signed_logout_token_to_every_app_of_the_session(
-    client, logout_sink, run_jobs, django_capture_on_commit_callbacks
+    client, logout_sink, run_jobs
 ):
     sink, url = logout_sink
     user = make_user()
@@ -62,8 +63,7 @@ def test_signing_out_sends_a_signed_logout_token_to_every_app_of_the_session(
     tokens = _sign_in_to(client, second)
     sid = SignInSession.objects.get(user=user).sid
 
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/logout/")
+    response = client.post("/logout/")
     assert response.status_code == 302
     run_jobs()
 
@@ -91,17 +91,15 @@ def test_signing_out_sends_a_signed_logout_token_to_every_app_of_the_session(
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.SIGN_OUT, user=user).exists()
 
 
-def test_back_channel_delivery_is_retried_when_the_app_is_down(
-    client, logout_sink, run_jobs, django_capture_on_commit_callbacks
-):
+@pytest.mark.django_db(transaction=True)
+def test_back_channel_delivery_is_retried_when_the_app_is_down(client, logout_sink, run_jobs):
     from django_tasks_db.models import DBTaskResult
 
     sink, url = logout_sink
     sink.status = 503
     client.force_login(make_user())
     _sign_in_to(client, make_client(backchannel_logout_uri=url))
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post("/logout/")
+    client.post("/logout/")
     run_jobs()
     assert len(sink.received) == 1
     # The failed attempt scheduled the next one.
