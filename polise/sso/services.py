@@ -45,13 +45,24 @@ def session_start(*, request: HttpRequest, user: User, method: str) -> SignInSes
         earlier.session_key, earlier.method = session_key, method
         earlier.expires_at = now + timedelta(seconds=settings.SESSION_COOKIE_AGE)
         earlier.save()
-        audit_record(AuditEvent.Kind.SIGN_IN, request=request, user=user, method=method)
-        return earlier
+        session = earlier
+    else:
+        session = _session_create(request=request, user=user, method=method, auth_time=now)
+    audit_record(AuditEvent.Kind.SIGN_IN, request=request, user=user, method=method)
+    return session
+
+
+def _session_create(
+    *, request: HttpRequest, user: User, method: str, auth_time: datetime
+) -> SignInSession:
+    now = timezone.now()
+    if not request.session.session_key:
+        request.session.save()
     session = SignInSession.objects.create(
         sid=secrets.token_urlsafe(32),
         user=user,
-        session_key=session_key,
-        auth_time=now,
+        session_key=request.session.session_key or "",
+        auth_time=auth_time,
         expires_at=now + timedelta(seconds=settings.SESSION_COOKIE_AGE),
         last_seen=now,
         ip_address=client_ip(request),
@@ -59,7 +70,6 @@ def session_start(*, request: HttpRequest, user: User, method: str) -> SignInSes
         method=method,
     )
     request.session[SESSION_SID_KEY] = session.sid
-    audit_record(AuditEvent.Kind.SIGN_IN, request=request, user=user, method=method)
     return session
 
 
@@ -76,22 +86,9 @@ def session_current(request: HttpRequest) -> SignInSession | None:
             session_touch(session)
             return session
         return None
-    now = timezone.now()
-    if not request.session.session_key:
-        request.session.save()
-    session = SignInSession.objects.create(
-        sid=secrets.token_urlsafe(32),
-        user=user,
-        session_key=request.session.session_key or "",
-        auth_time=user.last_login or now,
-        expires_at=now + timedelta(seconds=settings.SESSION_COOKIE_AGE),
-        last_seen=now,
-        ip_address=client_ip(request),
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        method="session",
+    return _session_create(
+        request=request, user=user, method="session", auth_time=user.last_login or timezone.now()
     )
-    request.session[SESSION_SID_KEY] = session.sid
-    return session
 
 
 def session_touch(session: SignInSession, *, now: datetime | None = None) -> None:

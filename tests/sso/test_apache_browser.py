@@ -5,9 +5,11 @@ Chromium signs in, is signed out by back-channel logout, and signs out from the 
 from __future__ import annotations
 
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -107,28 +109,73 @@ OIDCProviderTokenEndpointAuth client_secret_basic
     shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def chromium():
+class BrowserThread:
+    """Headless Chromium on a thread of its own, driven step by step from the test.
+
+    Playwright's sync API owns an event loop per thread, and another suite (tests/e2e) may keep
+    one open on the main thread for the whole session, where a second would refuse to start.
+    The test itself stays on the main thread (the job runner installs signal handlers there);
+    each browser step is a function of the page, run on the browser's thread.
+    """
+
+    def __init__(self) -> None:
+        self._steps: queue.Queue = queue.Queue()
+        ready: queue.Queue = queue.Queue()
+        self._thread = threading.Thread(target=self._run, args=(ready,), daemon=True)
+        self._thread.start()
+        error = ready.get(timeout=60)
+        if error is not None:
+            raise error
+
+    def _run(self, ready: queue.Queue) -> None:
+        from playwright.sync_api import sync_playwright
+
+        try:
+            playwright = sync_playwright().start()
+            browser = playwright.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=[
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_context().new_page()
+        except BaseException as exc:
+            ready.put(exc)
+            return
+        ready.put(None)
+        while (item := self._steps.get()) is not None:
+            step, reply = item
+            try:
+                reply.put((True, step(page)))
+            except BaseException as exc:  # handed to the test's thread
+                reply.put((False, exc))
+        browser.close()
+        playwright.stop()
+
+    def __call__(self, step):
+        reply: queue.Queue = queue.Queue()
+        self._steps.put((step, reply))
+        ok, value = reply.get(timeout=120)
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        self._steps.put(None)
+        self._thread.join(timeout=30)
+
+
+@pytest.fixture
+def browser():
     if not Path("/usr/bin/chromium").exists():
         service_unavailable("chromium", "install Debian's chromium (source .ci/sso-peers.sh)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the test makes
-    # between page steps are still plain synchronous code.
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
-        yield browser
-        browser.close()
+    driver = BrowserThread()
+    yield driver
+    driver.close()
 
 
 @pytest.fixture
@@ -153,25 +200,27 @@ def _submit_login(page, base, user, apache_root):
     except Exception as exc:
         log = (apache_root / "error.log").read_text()[-3000:]
         raise AssertionError(f"stuck at {page.url}: {page.content()[:1500]}\n{log}") from exc
-    assert page.locator("h1").inner_text() == "Halaman rahasia"
+    return page.locator("h1").inner_text()
 
 
-def _sign_in(page, base, user, apache_root):
-    page.goto(f"{base}/private/")
-    page.wait_for_url("**/login/**")
-    _submit_login(page, base, user, apache_root)
+def _goto_expecting_login(page, url):
+    page.goto(url)
+    try:
+        page.wait_for_url("**/login/**", timeout=10000)
+    except Exception as exc:
+        raise AssertionError(f"stuck at {page.url}: {page.content()[-1500:]}") from exc
+    return page.url
 
 
 def test_apache_sign_in_back_channel_logout_and_rp_initiated_logout(
-    apache, apache_client, chromium, live_server, run_jobs
+    apache, apache_client, browser, live_server, run_jobs
 ):
-    base = apache["base"]
+    base, root = apache["base"], apache["root"]
     user = make_user(password=PASSWORD)
-    context = chromium.new_context()
-    page = context.new_page()
 
     # 1. Sign in through Apache: Polise's login page, then back to the protected page.
-    _sign_in(page, base, user, apache["root"])
+    browser(lambda page: _goto_expecting_login(page, f"{base}/private/"))
+    assert browser(lambda page: _submit_login(page, base, user, root)) == "Halaman rahasia"
     session = SignInSession.objects.get(user=user, ended_at__isnull=True)
     assert SessionClient.objects.filter(session=session, application=apache_client).exists()
 
@@ -180,23 +229,18 @@ def test_apache_sign_in_back_channel_logout_and_rp_initiated_logout(
     services.sessions_revoke(user=user, reason=SignInSession.EndReason.REVOKED_BY_ADMIN)
     run_jobs()
     link = SessionClient.objects.get(session=session, application=apache_client)
-    assert link.logout_sent_at is not None, (apache["root"] / "error.log").read_text()[-2000:]
-    page.goto(f"{base}/private/")
-    try:
-        page.wait_for_url("**/login/**", timeout=10000)
-    except Exception as exc:
-        raise AssertionError(f"stuck at {page.url}: {page.content()[-1500:]}") from exc
-    assert urlsplit(page.url).netloc == urlsplit(live_server.url).netloc
+    assert link.logout_sent_at is not None, (root / "error.log").read_text()[-2000:]
+    url = browser(lambda page: _goto_expecting_login(page, f"{base}/private/"))
+    assert urlsplit(url).netloc == urlsplit(live_server.url).netloc
 
     # 3. Sign in again, then sign out from the app: RP-initiated logout ends the Polise session
     # and returns to the app's registered page.
-    _submit_login(page, base, user, apache["root"])
-    page.goto(f"{base}/private/redirect_uri?logout={base}/loggedout.html")
-    page.wait_for_url(f"{base}/loggedout.html**")
+    assert browser(lambda page: _submit_login(page, base, user, root)) == "Halaman rahasia"
+
+    def rp_logout(page):
+        page.goto(f"{base}/private/redirect_uri?logout={base}/loggedout.html")
+        page.wait_for_url(f"{base}/loggedout.html**")
+
+    browser(rp_logout)
     assert not SignInSession.objects.filter(user=user, ended_at__isnull=True).exists()
-    page.goto(f"{base}/private/")
-    try:
-        page.wait_for_url("**/login/**", timeout=10000)
-    except Exception as exc:
-        raise AssertionError(f"stuck at {page.url}: {page.content()[-1500:]}") from exc
-    context.close()
+    browser(lambda page: _goto_expecting_login(page, f"{base}/private/"))

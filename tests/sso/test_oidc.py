@@ -356,3 +356,30 @@ def test_a_user_outside_the_apps_policy_cannot_sign_in_to_it(client, signed_in):
     policy.units.add(signed_in.org_units.get())
     allowed = authorize(client, application, challenge=challenge)
     assert "code" in query_of(allowed["Location"])
+
+
+def test_signing_in_again_for_prompt_login_keeps_the_sid_and_renews_auth_time(client):
+    user = make_user(password="a-long-passphrase-1")
+    client.post("/login/", {"username": user.username, "password": "a-long-passphrase-1"})
+    application = make_client()
+    code_for(client, application)
+    before = SignInSession.objects.get(user=user)
+    SignInSession.objects.update(auth_time=before.auth_time - timedelta(hours=1))
+    _v, challenge = pkce_pair()
+    to_login = authorize(client, application, challenge=challenge, prompt="login")
+    login = query_of(to_login["Location"])
+    back = client.post(
+        "/login/",
+        {
+            "username": user.username,
+            "password": "a-long-passphrase-1",
+            "next": login["next"],
+            "prompt": "login",
+        },
+    )
+    assert back["Location"] == login["next"]
+    code_response = client.get(back["Location"])
+    assert "code" in query_of(code_response["Location"])
+    after = SignInSession.objects.get(user=user)
+    assert after.sid == before.sid
+    assert after.auth_time > before.auth_time - timedelta(minutes=1)
