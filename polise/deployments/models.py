@@ -70,7 +70,8 @@ class DeployRecord(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.DEPLOY)
     stack = models.CharField(_("stack"), max_length=64)
     commit = models.CharField(_("commit"), max_length=64, blank=True)
-    image = models.CharField(_("image"), max_length=300)
+    # Blank only for a deploy that failed before its stack file could be read.
+    image = models.CharField(_("image"), max_length=300, blank=True)
     digest = models.CharField(_("digest"), max_length=71, blank=True)
     # Every service's pinned image (name[:tag]@digest): what a rollback deploys again.
     images = models.JSONField(_("images"), default=dict)

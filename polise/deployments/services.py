@@ -137,7 +137,7 @@ def parse_deploy_report(data: Any) -> DeployReport:
         kind=str(kind),
         stack=_text(data, "stack", errors, max_length=64, required=True),
         commit=_text(data, "commit", errors, max_length=64),
-        image=_text(data, "image", errors, max_length=300, required=True),
+        image=_text(data, "image", errors, max_length=300),
         digest=digest,
         images=_string_map(data, "images", errors),
         started_at=_when(data, "started_at", errors, required=True) or timezone.now(),

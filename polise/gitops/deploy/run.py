@@ -103,6 +103,18 @@ class Swarm:
 
             client = docker.from_env(version="auto")
         self.client = client
+        self._containers: dict[str, dict[str, Any] | None] = {}
+
+    def inspect_container(self, container_id: str) -> dict[str, Any] | None:
+        """Best effort: only containers on the node this daemon runs are visible."""
+        import docker.errors
+
+        if container_id not in self._containers:
+            try:
+                self._containers[container_id] = self.client.api.inspect_container(container_id)
+            except docker.errors.APIError:
+                self._containers[container_id] = None
+        return self._containers[container_id]
 
     def resolve(self, ref: str) -> str:
         import docker.errors
@@ -156,6 +168,7 @@ def run_deploy(opts: DeployOptions, swarm: Swarm | None = None) -> DeployOutcome
         for name, ref in opts.images.items():
             if name in stack.images:
                 stack.pinned[name] = ref
+        outcome.image = _main_image(stack, opts.app)[0]
         pin_images(stack, swarm.resolve)
         outcome.images = dict(stack.pinned)
         outcome.image, outcome.digest = _main_image(stack, opts.app)
@@ -231,7 +244,9 @@ def _watch(
         for svc in services:
             name = svc["Spec"]["Name"]
             own = [t for t in tasks if t.get("ServiceID") == svc["ID"]]
-            verdicts[name] = judge(svc, own, baseline.get(name), settled=settled)
+            verdicts[name] = judge(
+                svc, own, baseline.get(name), settled=settled, inspect=swarm.inspect_container
+            )
             if shown.get(name) != verdicts[name].progress:
                 shown[name] = verdicts[name].progress
                 _say(opts, clock, f"{name}: {verdicts[name].progress}")

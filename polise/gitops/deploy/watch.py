@@ -11,10 +11,14 @@ tasks this deploy started. Tasks that existed before the deploy are never counte
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Status = Literal["pending", "ok", "failed"]
+# Container ID -> the container's inspect data, or None where this daemon does not have it
+# (a task on another node): the only place a health check's verdict and output are kept.
+Inspect = Callable[[str], dict[str, Any] | None]
 
 # What Swarm assumes when a stack leaves a value out.
 _NS = 1_000_000_000
@@ -54,14 +58,30 @@ class Cause:
     message: str
 
 
-def classify_task_failure(task: dict[str, Any]) -> Cause:
-    """Why a task failed or was rejected, in words a developer can act on."""
+def _health(container: dict[str, Any] | None) -> tuple[str, str]:
+    health = ((container or {}).get("State") or {}).get("Health") or {}
+    log = health.get("Log") or []
+    output = str(log[-1].get("Output", "")).strip() if log else ""
+    return str(health.get("Status", "")), output.splitlines()[-1][:300] if output else ""
+
+
+def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) -> Cause:
+    """Why a task failed, was rejected, or stopped while it should run, in words a developer
+    can act on."""
     status = task.get("Status") or {}
     err = str(status.get("Err") or "")
     lowered = err.lower()
-    exit_code = (status.get("ContainerStatus") or {}).get("ExitCode")
+    container_status = status.get("ContainerStatus") or {}
+    exit_code = container_status.get("ExitCode")
     slot = task.get("Slot")
     where = f"task {str(task.get('ID', ''))[:12]}" + (f" (slot {slot})" if slot else "")
+    container_id = container_status.get("ContainerID")
+    health, output = _health(inspect(container_id) if inspect and container_id else None)
+    if health == "unhealthy":
+        return Cause(
+            "health_check_failed",
+            f"{where}: the health check failed" + (f": {output}" if output else ""),
+        )
     if any(
         s in lowered
         for s in ("no such image", "pull access denied", "manifest unknown", "failed to resolve")
@@ -76,6 +96,14 @@ def classify_task_failure(task: dict[str, Any]) -> Cause:
         )
     if status.get("State") == "rejected":
         return Cause("task_rejected", f"{where}: rejected: {err or 'no reason given'}")
+    if status.get("State") == "complete":
+        # Swarm stops a task whose health check fails; the task then reads "complete, exit 0"
+        # with no error, and only its container (on its node) still says "unhealthy".
+        return Cause(
+            "task_exited",
+            f"{where}: stopped while it should run (exit code {exit_code}); a failing health "
+            "check ends a task this way",
+        )
     detail = f"exit code {exit_code}" if exit_code not in (None, 0) else "failed"
     return Cause("task_failed", f"{where}: {detail}" + (f": {err}" if err else ""))
 
@@ -115,13 +143,16 @@ def judge(
     baseline: Baseline | None,
     *,
     settled: bool,
+    inspect: Inspect | None = None,
 ) -> Verdict:
     """One service's state now. `settled`: SETTLE_SECONDS have passed since the deploy."""
     new = baseline is None or baseline.service_id != service.get("ID")
     seen = frozenset() if new or baseline is None else baseline.task_ids
     fresh_tasks = [t for t in tasks if t.get("ID") not in seen]
-    failed = [t for t in fresh_tasks if _state(t) in ("failed", "rejected")]
-    cause = classify_task_failure(failed[-1]) if failed else None
+    ended = ("failed", "rejected") if is_one_shot(service) else ("failed", "rejected", "complete")
+    failed = [t for t in fresh_tasks if _state(t) in ended]
+    failed.sort(key=lambda t: str(t.get("CreatedAt", "")))
+    cause = classify_task_failure(failed[0], inspect) if failed else None
     running = [t for t in tasks if _state(t) == "running" and t.get("DesiredState") == "running"]
     desired = desired_count(service)
 

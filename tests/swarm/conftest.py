@@ -1,0 +1,130 @@
+"""A real single-node swarm and registry (.ci/swarm.sh sets them up), shared by the tests.
+
+Images are built with the legacy builder (DOCKER_BUILDKIT=0, nothing is pulled) and
+`--network host`, so a Dockerfile's own `pip install` reaches the package index.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import service_unavailable
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+REGISTRY = os.environ.get("POLISE_TEST_REGISTRY", "127.0.0.1:5000")
+
+pytestmark = pytest.mark.service("docker")
+
+
+def sh(*argv: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+       check: bool = True) -> subprocess.CompletedProcess[str]:  # fmt: skip
+    proc = subprocess.run(
+        argv, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+        check=False,
+    )  # fmt: skip
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
+        )
+    return proc
+
+
+def build_and_push(context: Path, tag: str, *extra: str) -> None:
+    sh("docker", "build", "--network", "host", "-q", "-t", tag, *extra, str(context),
+       env={"DOCKER_BUILDKIT": "0"})  # fmt: skip
+    sh("docker", "push", "-q", tag)
+
+
+def polise(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The real `polise` command in a subprocess, as a CI runner calls it."""
+    proc = sh(sys.executable, "-m", "polise.cli", *args, cwd=cwd, env=env, check=False)
+    print(proc.stdout, proc.stderr, sep="\n")
+    return proc
+
+
+def http_get(url: str, *, host: str | None = None, attempts: int = 30) -> tuple[int, str]:
+    """GET through the host-mode published port, waiting a little for the port to open."""
+    last: Exception | None = None
+    for _ in range(attempts):
+        request = urllib.request.Request(url, headers={"Host": host} if host else {})
+        try:
+            with urllib.request.urlopen(request, timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+        except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+            last = exc
+            time.sleep(1)
+    raise AssertionError(f"{url} did not answer: {last}")
+
+
+@dataclass(frozen=True)
+class Swarm:
+    registry: str
+
+    def edge(self, name: str, target: str, port: int) -> str:
+        """Publish `target` (tasks.SERVICE:PORT) on host port `port`, as Traefik would."""
+        stack = {
+            "version": "3.9",
+            "services": {"edge": {
+                "image": f"{self.registry}/ci/edge:1",
+                "environment": {"TARGET": target, "LISTEN_PORT": "8080"},
+                "ports": [{"target": 8080, "published": port, "mode": "host"}],
+                "networks": ["proxy", *(["databases"] if "polise" in target else [])],
+            }},
+            "networks": {
+                "proxy": {"external": True, "name": "polise-proxy"},
+                **({"databases": {"external": True, "name": "polise-db"}} if "polise" in target else {}),
+            },
+        }  # fmt: skip
+        proc = subprocess.run(
+            ["docker", "stack", "deploy", "--resolve-image", "never", "-c", "-", f"edge-{name}"],
+            input=yaml.safe_dump(stack), capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture(scope="session")
+def swarm() -> Swarm:
+    try:
+        state = sh("docker", "info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
+    except (AssertionError, FileNotFoundError) as exc:
+        service_unavailable("docker swarm", f"docker does not answer ({exc}); source .ci/swarm.sh")
+    if state != "active":
+        service_unavailable("docker swarm", "this node is not in a swarm; source .ci/swarm.sh")
+    try:
+        urllib.request.urlopen(f"http://{REGISTRY}/v2/", timeout=3).close()
+    except OSError as exc:
+        service_unavailable("registry", f"{REGISTRY} does not answer ({exc}); source .ci/swarm.sh")
+    for base in ("python:3.11-slim", "busybox:1.36", "debian:bookworm-slim"):
+        if sh("docker", "image", "inspect", base, check=False).returncode != 0:
+            service_unavailable("base images", f"{base} is missing; source .ci/swarm.sh")
+    sh("docker", "network", "create", "--driver", "overlay", "--attachable", "polise-db",
+       check=False)  # fmt: skip
+    build_and_push(HERE / "images" / "edge", f"{REGISTRY}/ci/edge:1")
+    return Swarm(registry=REGISTRY)
+
+
+def remove_stacks(*names: str) -> None:
+    for name in names:
+        sh("docker", "stack", "rm", name, check=False)
+    # Networks and secrets go once the tasks are gone; wait so the next deploy starts clean.
+    for name in names:
+        for _ in range(60):
+            left = sh("docker", "service", "ls", "-q", "--filter",
+                      f"label=com.docker.stack.namespace={name}", check=False).stdout.split()  # fmt: skip
+            if not left:
+                break
+            time.sleep(0.5)
