@@ -99,12 +99,16 @@ def test_attachments_of_security_reports_are_never_public(client, forge, reporte
     assert client.get(f"/reports/attachments/{token}/").status_code == 404
 
 
-def test_an_advisory_whose_answer_cannot_be_read_is_never_sent_twice(client, forge, reporter, drain):
+def test_an_advisory_whose_answer_cannot_be_read_is_never_sent_twice(
+    client, forge, reporter, drain
+):
     forge.add_repo("diskominfo", "jdih", private=False)
     enable_reporting(forge, "diskominfo", "jdih")
     make_app(slug="jdih", repo="diskominfo/jdih")
     # GitHub files the report, but the answer comes back in a shape Polise cannot read.
-    forge.corrupt_next_response(lambda body: {"unexpected": True}, method="POST", path="security-advisories")
+    forge.corrupt_next_response(
+        lambda body: {"unexpected": True}, method="POST", path="security-advisories"
+    )
     client.post("/apps/jdih/report/", security_form())
     drain()
     forge.take_violations()  # the corrupted answer, on purpose
