@@ -57,7 +57,11 @@ class Browser:
 
     def __init__(self, base_url: str) -> None:
         self.base = base_url.rstrip("/")
-        self.http = httpx.Client(follow_redirects=False, timeout=20)
+        # No keep-alive: the live server's request thread (and its database connection) then
+        # ends with each response instead of outliving the test database.
+        self.http = httpx.Client(
+            follow_redirects=False, timeout=20, headers={"Connection": "close"}
+        )
 
     def get(self, url: str, **kw) -> httpx.Response:
         return self.http.get(url if "://" in url else self.base + url, **kw)

@@ -60,6 +60,11 @@ http://localhost:{port} {{
   forward_auth {polise} {{
     uri /forward-auth
     copy_headers X-Forwarded-User X-Forwarded-Email X-Forwarded-Groups
+    # Fresh connections to the live test server, whose request threads hold a database
+    # connection for as long as a kept-alive socket lives.
+    transport http {{
+      keepalive off
+    }}
   }}
   reverse_proxy 127.0.0.1:{upstream.server_port}
 }}
