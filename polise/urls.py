@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from polise.accounts.views import admin_login
+from polise.accounts.views import admin_login, logout_view
 from polise.core import health
 
 urlpatterns = [
@@ -9,6 +9,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/login/", admin_login),  # SSO: the admin signs in through Polise's login page
+    path("admin/logout/", logout_view),  # SSO: and signs out of every app too
     path("admin/", admin.site.urls),
     path("hooks/", include("polise.forge.urls")),
     path("", include("polise.deployments.urls")),

@@ -78,6 +78,14 @@ def _load_session(sid: str) -> SessionInfo | None:
     )
     if session is None:
         return None
+    # The browser's Django session must still exist too: any sign-out that bypassed Polise's
+    # own (an admin logout, a flushed session) then closes forward-auth as well.
+    from django.contrib.sessions.models import Session
+
+    if not Session.objects.filter(
+        session_key=session.session_key, expire_date__gt=timezone.now()
+    ).exists():
+        return None
     user = session.user
     from .services import session_touch
 

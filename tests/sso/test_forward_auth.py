@@ -148,3 +148,19 @@ def test_the_wsgi_dispatcher_sends_only_forward_auth_past_django(app):
         start_response,
     )
     assert seen["status"] == "401 Unauthorized" and list(body) == [b""]
+
+
+def test_a_sign_out_that_bypasses_polise_still_closes_forward_auth(client, app):
+    from django.contrib.sessions.models import Session
+
+    user = make_user(password="a-long-passphrase-1")
+    cookie = signed_in_cookie(client, user)
+    Session.objects.all().delete()  # e.g. flushed sessions, or an expired one
+    assert ask(client, cookie=cookie).status_code == 302
+
+
+def test_the_admins_sign_out_button_ends_the_sso_session(client):
+    admin = make_user(is_staff=True, password="a-long-passphrase-1")
+    client.post("/login/", {"username": admin.username, "password": "a-long-passphrase-1"})
+    assert client.post("/admin/logout/").status_code == 302
+    assert SignInSession.objects.get(user=admin).end_reason == "logout"
