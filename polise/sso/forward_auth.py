@@ -5,8 +5,8 @@ the ORM); no middleware, no template.
 
 Answers: 200 with X-Forwarded-User/-Email/-Groups when allowed; 403 when signed in but not
 allowed (or the host is not a catalog app); when not signed in, 302 to the login page with the
-original URL as `next` (Traefik, Caddy) or 401 for nginx, whose auth_request accepts only
-2xx/401/403 and sends the user to the login page itself.
+original URL as `next` (Traefik, Caddy) or, with ?mode=nginx, 401 for nginx, whose
+auth_request accepts only 2xx/401/403: nginx then redirects to the X-Polise-Login-Url header.
 """
 
 from __future__ import annotations
@@ -188,9 +188,11 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
     sid = _unsign(raw) if raw else None
     info = session_info(sid) if sid else None
     if info is None:
-        if nginx:
-            return "401 Unauthorized", list(_NO_STORE)
         login = f"{settings.BASE_URL}/login/?" + urlencode({"next": _original_url(environ)})
+        if nginx:
+            # nginx cannot URL-encode the original URL itself; it takes the ready login URL
+            # from this header (auth_request_set) and redirects there on 401.
+            return "401 Unauthorized", [*_NO_STORE, ("X-Polise-Login-Url", login)]
         return "302 Found", [*_NO_STORE, ("Location", login)]
     if not rule.allows(info):
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "not-allowed")]

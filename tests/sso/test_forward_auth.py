@@ -52,7 +52,11 @@ def test_not_signed_in_goes_to_login_and_back_to_the_original_url(client, app):
 
 
 def test_nginx_mode_answers_401_instead_of_a_redirect(client, app):
-    assert ask(client, mode="nginx").status_code == 401
+    response = ask(client, mode="nginx")
+    assert response.status_code == 401
+    assert "Location" not in response
+    login = response["X-Polise-Login-Url"]
+    assert parse_qs(urlsplit(login).query)["next"] == [f"https://{APP_HOST}/pegawai?id=7"]
 
 
 def test_a_signed_in_user_passes_with_their_identity_headers(client, app):
