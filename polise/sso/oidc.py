@@ -10,6 +10,7 @@ only the signing-out session and reaches every app it signed into.
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -276,9 +277,6 @@ class AuthorizationView(dot_views.AuthorizationView):
 class ConnectDiscoveryInfoView(dot_views.ConnectDiscoveryInfoView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
-        assert isinstance(response, JsonResponse)
-        import json
-
         data = json.loads(response.content)
         data.update(
             {
