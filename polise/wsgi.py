@@ -1,6 +1,5 @@
-import os
+"""The WSGI entry point `polise serve` runs: Django, with forward-auth's short way in."""
 
-from django.core.wsgi import get_wsgi_application
+from polise.sso.wsgi import application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polise.settings")
-application = get_wsgi_application()
+__all__ = ["application"]
