@@ -30,6 +30,10 @@ def single_node_copy(source: Path, dest: Path) -> Path:
             for c in placement["constraints"]
         ]
         service.pop("ports", None)
+    # A fresh database volume per run: `docker stack rm` keeps volumes, and an old one would
+    # keep an earlier run's password.
+    for name in data.get("volumes") or {}:
+        data["volumes"][name] = {"name": f"ci-{name}-{secrets.token_hex(4)}"}
     dest.write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
 
@@ -68,6 +72,7 @@ def test_polise_image_serves_readyz_on_swarm_with_postgresql(swarm, tmp_path):
         "IMAGE_TAG": "ci",
         "POLISE_SECRETS_DIR": str(tmp_path / "secrets"),
     }
+    remove_stacks("polise", "edge-polise", "postgresql")  # a clean database volume
     try:
         run = polise("deploy", "--no-report", "--app", "postgresql", "--stack", "postgresql",
                      "-c", str(db), cwd=stacks, env=env)  # fmt: skip

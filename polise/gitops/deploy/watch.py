@@ -75,6 +75,10 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
     exit_code = container_status.get("ExitCode")
     slot = task.get("Slot")
     where = f"task {str(task.get('ID', ''))[:12]}" + (f" (slot {slot})" if slot else "")
+    if status.get("State") == "failed" and exit_code not in (None, 0, 137, 143):
+        # The process ended by itself: a crash, not a health check's verdict (Swarm stops
+        # an unhealthy task with SIGTERM, exit 0 or 143, or SIGKILL, 137).
+        return Cause("task_failed", f"{where}: exit code {exit_code}" + (f": {err}" if err else ""))
     container_id = container_status.get("ContainerID")
     health, output = _health(inspect(container_id) if inspect and container_id else None)
     if health == "unhealthy":
