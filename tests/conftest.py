@@ -47,6 +47,39 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture
+def forge(settings, github_fake):
+    """Polise's forge pointed at the GitHub fake, authenticated with the fake's test token."""
+    from polise.forge import client
+
+    settings.GITHUB_API_URL = github_fake.base_url.rstrip("/")
+    settings.GITHUB_TOKEN = "test-token"
+    settings.GITHUB_APP_ID = None
+    settings.GITHUB_TIMEOUT_SECONDS = 1
+    client.reset()
+    yield github_fake
+    client.reset()
+
+
+@pytest.fixture
+def drain_jobs(run_jobs):
+    """Run jobs until none is waiting, bringing retries scheduled for later forward each round."""
+    from django.utils import timezone
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    def drain(rounds: int = 60) -> None:
+        for _ in range(rounds):
+            waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+            waiting.update(run_after=timezone.now())
+            run_jobs()
+            if not waiting.exists():
+                return
+        pytest.fail(f"jobs still waiting after {rounds} rounds")
+
+    return drain
+
+
+@pytest.fixture
 def run_jobs():
     """Run every job that is due, the way `polise worker` does, then return."""
 

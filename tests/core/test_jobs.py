@@ -2,22 +2,12 @@ import random
 
 import pytest
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from polise.core.jobs import backoff_seconds, enqueue_on_commit
 
 from . import sample_jobs
-
-
-def run_until_idle(run_jobs, rounds: int = 10) -> None:
-    """Run due jobs; retries are scheduled in the future, so bring them forward each round."""
-    for _ in range(rounds):
-        DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
-        run_jobs()
-        if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
-            return
 
 
 def test_backoff_grows_exponentially_and_respects_retry_after():
@@ -30,9 +20,9 @@ def test_backoff_grows_exponentially_and_respects_retry_after():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_flaky_job_is_retried_until_it_succeeds(run_jobs):
+def test_a_flaky_job_is_retried_until_it_succeeds(drain_jobs):
     sample_jobs.flaky.enqueue("a", failures=2)
-    run_until_idle(run_jobs)
+    drain_jobs()
     assert sample_jobs.calls["a"] == 3
     statuses = list(DBTaskResult.objects.order_by("enqueued_at").values_list("status", flat=True))
     assert statuses == [
@@ -45,18 +35,18 @@ def test_a_flaky_job_is_retried_until_it_succeeds(run_jobs):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_job_gives_up_after_its_last_attempt(run_jobs):
+def test_a_job_gives_up_after_its_last_attempt(drain_jobs):
     sample_jobs.flaky.enqueue("b", failures=99)
-    run_until_idle(run_jobs)
+    drain_jobs()
     assert sample_jobs.calls["b"] == 4
     assert DBTaskResult.objects.filter(status=TaskResultStatus.FAILED).count() == 4
     assert not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_permanent_error_is_not_retried(run_jobs):
+def test_a_permanent_error_is_not_retried(drain_jobs):
     sample_jobs.broken.enqueue("c")
-    run_until_idle(run_jobs)
+    drain_jobs()
     assert sample_jobs.calls["c"] == 1
     assert DBTaskResult.objects.get().status == TaskResultStatus.FAILED
 

@@ -4,11 +4,7 @@ right labels, closes it, sends the webhook, and the reporter sees "resolved"."""
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from polise.forge import client as forge_client
 from polise.reports.models import Report
 from tests.factories import make_app, make_user
 
@@ -19,30 +15,17 @@ SECRET = "e2e-hook-secret"
 
 
 @pytest.fixture
-def wired(settings, github_fake, live_server):
+def wired(forge, settings, live_server):
     """Polise (live) and the GitHub fake pointed at each other."""
-    settings.GITHUB_API_URL = github_fake.base_url.rstrip("/")
-    settings.GITHUB_TOKEN = "test-token"
-    settings.GITHUB_APP_ID = None
     settings.GITHUB_WEBHOOK_SECRET = SECRET
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    github_fake.webhook_url = f"{live_server.url}/hooks/github"
-    github_fake.webhook_secret = SECRET
-    forge_client.reset()
-    yield github_fake, live_server
-    forge_client.reset()
-
-
-def drain(run_jobs) -> None:
-    for _ in range(20):
-        DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
-        run_jobs()
-        if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
-            return
+    forge.webhook_url = f"{live_server.url}/hooks/github"
+    forge.webhook_secret = SECRET
+    return forge, live_server
 
 
 def test_a_bug_with_a_screenshot_goes_to_github_once_and_comes_back_resolved(
-    wired, page, run_jobs, tmp_path
+    wired, page, drain_jobs, tmp_path
 ):
     fake, server = wired
     fake.add_repo("diskominfo", "simpeg")
@@ -67,7 +50,7 @@ def test_a_bug_with_a_screenshot_goes_to_github_once_and_comes_back_resolved(
     page.wait_for_url("**/reports/*/")
     assert page.locator("[data-status]").get_attribute("data-status") == "received"
 
-    drain(run_jobs)  # the worker files it
+    drain_jobs()  # the worker files it
     issues = fake.state.issues("diskominfo", "simpeg")
     assert len(issues) == 1
     assert sorted(label.name for label in issues[0].labels) == ["bug", "polise"]
@@ -79,7 +62,7 @@ def test_a_bug_with_a_screenshot_goes_to_github_once_and_comes_back_resolved(
     assert all(d.ok for d in fake.webhooks.deliveries), [
         d.error or d.status for d in fake.webhooks.deliveries
     ]
-    drain(run_jobs)  # the worker applies the webhook
+    drain_jobs()  # the worker applies the webhook
 
     page.get_by_role("navigation", name="Navigasi utama").get_by_role(
         "link", name="Laporan saya"

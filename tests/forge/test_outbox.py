@@ -19,16 +19,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 REPO = "diskominfo/simpeg"
 
 
-def drain(run_jobs, rounds: int = 60) -> None:
-    """Run jobs until none is waiting, bringing scheduled retries forward each round."""
-    for _ in range(rounds):
-        DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(run_after=timezone.now())
-        run_jobs()
-        if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
-            return
-    pytest.fail("jobs still waiting after many rounds")
-
-
 def enqueue_issue(key: str, title: str = "Tombol simpan tidak berfungsi", **extra) -> Write:
     return outbox.write_enqueue(
         key=key,
@@ -50,11 +40,11 @@ def markers(fake) -> list[str]:
     return found
 
 
-def test_a_write_creates_the_issue_once_with_labels_and_marker(forge, run_jobs):
+def test_a_write_creates_the_issue_once_with_labels_and_marker(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     write = enqueue_issue("report:1")
     assert write.status == Write.Status.PENDING
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert write.attempts == 1
@@ -65,13 +55,13 @@ def test_a_write_creates_the_issue_once_with_labels_and_marker(forge, run_jobs):
     assert markers(forge) == ["report:1"]
 
 
-def test_a_duplicate_submission_is_one_write(forge, run_jobs):
+def test_a_duplicate_submission_is_one_write(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     first = enqueue_issue("report:2")
     second = enqueue_issue("report:2", title="another title")
     assert first.pk == second.pk
     assert Write.objects.get().payload["title"] == "Tombol simpan tidak berfungsi"
-    drain(run_jobs)
+    drain_jobs()
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
@@ -87,7 +77,7 @@ def test_a_bad_write_is_refused_before_it_is_stored():
     assert not Write.objects.exists()
 
 
-def test_the_completion_hook_gets_the_result(forge, run_jobs):
+def test_the_completion_hook_gets_the_result(forge, run_jobs, drain_jobs):
     from tests.forge import done_hooks
 
     forge.add_repo("diskominfo", "simpeg")
@@ -99,17 +89,19 @@ def test_the_completion_hook_gets_the_result(forge, run_jobs):
         on_outcome="tests.forge.done_hooks.record",
     )
     outbox.perform_write.enqueue(write.pk)
-    drain(run_jobs)
+    drain_jobs()
     assert done_hooks.finished[-1][0] == "report:hook"
     assert (
         done_hooks.finished[-1][1]["number"] == forge.state.issues("diskominfo", "simpeg")[0].number
     )
 
 
-def test_issues_disabled_fails_the_write_permanently_with_a_clear_reason(forge, run_jobs):
+def test_issues_disabled_fails_the_write_permanently_with_a_clear_reason(
+    forge, run_jobs, drain_jobs
+):
     forge.add_repo("diskominfo", "simpeg", has_issues=False)
     write = enqueue_issue("report:3")
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.FAILED
     assert write.attempts == 1
@@ -118,11 +110,11 @@ def test_issues_disabled_fails_the_write_permanently_with_a_clear_reason(forge, 
         api.create_issue(REPO, title="t", body="b")
 
 
-def test_a_lost_response_is_recovered_by_the_marker_not_doubled(forge, run_jobs):
+def test_a_lost_response_is_recovered_by_the_marker_not_doubled(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     forge.faults.add("lost_response", method="POST", path=r"/issues$", times=1)
     write = enqueue_issue("report:4")
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert write.attempts == 2
@@ -130,7 +122,7 @@ def test_a_lost_response_is_recovered_by_the_marker_not_doubled(forge, run_jobs)
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_a_timeout_whose_request_landed_is_recovered_not_doubled(forge, run_jobs):
+def test_a_timeout_whose_request_landed_is_recovered_not_doubled(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     forge.faults.add("timeout", method="POST", path=r"/issues$", seconds=1.5, apply=True, times=1)
     write = enqueue_issue("report:5")
@@ -141,14 +133,14 @@ def test_a_timeout_whose_request_landed_is_recovered_not_doubled(forge, run_jobs
     # The retry waits for GitHub to settle instead of racing the slow request.
     assert write.next_attempt_at >= started + timedelta(seconds=outbox.AMBIGUOUS_SETTLE_SECONDS)
     time.sleep(1)
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert write.result.get("recovered") is True
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_a_rate_limited_write_waits_at_least_retry_after(forge, run_jobs):
+def test_a_rate_limited_write_waits_at_least_retry_after(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     forge.faults.add("too_many_requests", method="POST", retry_after=90, times=1)
     write = enqueue_issue("report:6")
@@ -160,26 +152,26 @@ def test_a_rate_limited_write_waits_at_least_retry_after(forge, run_jobs):
     assert write.next_attempt_at >= before + timedelta(seconds=90)
     scheduled = DBTaskResult.objects.get(status=TaskResultStatus.READY)
     assert scheduled.run_after >= before + timedelta(seconds=90)
-    drain(run_jobs)
+    drain_jobs()
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_a_failed_write_can_be_retried_by_the_platform_team(forge, run_jobs):
+def test_a_failed_write_can_be_retried_by_the_platform_team(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg", has_issues=False)
     write = enqueue_issue("report:7")
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.FAILED
     forge.state.repo("diskominfo", "simpeg").has_issues = True
     assert outbox.write_retry(write=write) is True
     assert outbox.write_retry(write=write) is False  # already back in line
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_a_write_whose_worker_died_is_picked_up_again_and_not_doubled(forge, run_jobs):
+def test_a_write_whose_worker_died_is_picked_up_again_and_not_doubled(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     write = enqueue_issue("report:8")
     # The worker claimed it, created the issue, then died before recording the result.
@@ -190,14 +182,14 @@ def test_a_write_whose_worker_died_is_picked_up_again_and_not_doubled(forge, run
     api.create_issue(REPO, title="t", body=f"b\n\n{write.marker}\n")
     DBTaskResult.objects.all().delete()  # and its job is gone too
     assert outbox.writes_requeue_stalled() == 1
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert write.result["recovered"] is True
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_comments_are_recovered_by_marker_too(forge, run_jobs):
+def test_comments_are_recovered_by_marker_too(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
     issue = api.create_issue(REPO, title="t", body="b")
     forge.faults.add("lost_response", method="POST", path=r"/comments$", times=1)
@@ -207,13 +199,13 @@ def test_comments_are_recovered_by_marker_too(forge, run_jobs):
         repo=REPO,
         payload={"issue_number": issue.number, "body": "Terima kasih, sedang kami periksa."},
     )
-    drain(run_jobs)
+    drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
     assert len(forge.state.issue("diskominfo", "simpeg", issue.number).comments) == 1
 
 
-def test_fault_drill_500_writes_through_a_bad_hour_land_exactly_once(forge, run_jobs):
+def test_fault_drill_500_writes_through_a_bad_hour_land_exactly_once(forge, run_jobs, drain_jobs):
     """5xx, 429, secondary rate limits and lost responses, then recovery: reports from ten
     apps' users, as on a busy morning."""
     repos = [f"app-{n}" for n in range(10)]
@@ -232,7 +224,7 @@ def test_fault_drill_500_writes_through_a_bad_hour_land_exactly_once(forge, run_
             repo=f"diskominfo/{repos[n % 10]}",
             payload={"title": f"Laporan {n}", "body": "Halaman tidak bisa dibuka."},
         )
-    drain(run_jobs, rounds=40)
+    drain_jobs(rounds=40)
     unfinished = Write.objects.exclude(status=Write.Status.DONE)
     assert not unfinished.exists(), list(unfinished.values_list("key", "status", "last_error")[:5])
     found = []

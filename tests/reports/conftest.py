@@ -1,10 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from django_tasks import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from polise.forge import client as forge_client
 from tests.factories import make_app, make_unit, make_user
 
 WEBHOOK_SECRET = "reports-hook-secret"
@@ -12,37 +9,14 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
 @pytest.fixture
-def forge(settings, github_fake):
-    settings.GITHUB_API_URL = github_fake.base_url.rstrip("/")
-    settings.GITHUB_TOKEN = "test-token"
-    settings.GITHUB_APP_ID = None
+def forge(forge, settings):
+    """The forge on the fake, with webhooks signed for Polise and e-mail kept in memory."""
     settings.GITHUB_TIMEOUT_SECONDS = 2
     settings.GITHUB_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    github_fake.webhook_url = "http://127.0.0.1:9/hooks/github"  # nobody listens: replayed by tests
-    github_fake.webhook_secret = WEBHOOK_SECRET
-    forge_client.reset()
-    yield github_fake
-    forge_client.reset()
-
-
-@pytest.fixture
-def drain(run_jobs):
-    """Run jobs until none is waiting, bringing scheduled retries forward each round."""
-
-    def drain(rounds: int = 30) -> None:
-        from django.utils import timezone
-
-        for _ in range(rounds):
-            DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
-                run_after=timezone.now()
-            )
-            run_jobs()
-            if not DBTaskResult.objects.filter(status=TaskResultStatus.READY).exists():
-                return
-        pytest.fail("jobs still waiting")
-
-    return drain
+    forge.webhook_url = "http://127.0.0.1:9/hooks/github"  # nobody listens: replayed by tests
+    forge.webhook_secret = WEBHOOK_SECRET
+    return forge
 
 
 @pytest.fixture

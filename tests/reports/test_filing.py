@@ -33,7 +33,7 @@ def form(**overrides):
     return data
 
 
-def test_the_live_version_goes_into_the_context(client, simpeg, reporter, forge, drain):
+def test_the_live_version_goes_into_the_context(client, simpeg, reporter, forge, drain_jobs):
     import uuid
 
     from django.utils import timezone
@@ -50,14 +50,14 @@ def test_the_live_version_goes_into_the_context(client, simpeg, reporter, forge,
         result=Result.SUCCEEDED,
     )
     client.post("/apps/simpeg/report/", form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert report.context["version"] == "0123456789ab sha256:aaaaaaaaaaaa"
     assert "0123456789ab" in forge.state.issues("diskominfo", "simpeg")[0].body
 
 
 def test_a_bug_with_a_screenshot_becomes_one_issue_with_the_right_labels(
-    client, simpeg, reporter, forge, drain
+    client, simpeg, reporter, forge, drain_jobs
 ):
     shot = SimpleUploadedFile("layar.png", PNG, content_type="image/png")
     response = client.post(
@@ -67,7 +67,7 @@ def test_a_bug_with_a_screenshot_becomes_one_issue_with_the_right_labels(
     assert response.status_code == 302 and response["Location"] == f"/reports/{report.pk}/"
     assert report.status == Report.Status.RECEIVED  # stored before anything reaches GitHub
     assert report.attachments.get().content_type == "image/png"
-    drain()
+    drain_jobs()
     report.refresh_from_db()
     issues = forge.state.issues("diskominfo", "simpeg")
     assert len(issues) == 1
@@ -94,11 +94,11 @@ def test_a_bug_with_a_screenshot_becomes_one_issue_with_the_right_labels(
 
 
 def test_names_go_to_github_only_when_the_platform_team_allows(
-    client, simpeg, reporter, forge, drain, settings
+    client, simpeg, reporter, forge, drain_jobs, settings
 ):
     settings.REPORTS_SHOW_REPORTER_NAMES = True
     client.post("/apps/simpeg/report/", form())
-    drain()
+    drain_jobs()
     assert "Wati Susanti" in forge.state.issues("diskominfo", "simpeg")[0].body
 
 
@@ -146,22 +146,24 @@ def test_signing_in_is_required(client, simpeg):
     assert response.status_code == 302 and "/login/" in response["Location"]
 
 
-def test_a_report_for_an_app_without_a_repo_is_kept_and_flagged(client, reporter, forge, drain):
+def test_a_report_for_an_app_without_a_repo_is_kept_and_flagged(
+    client, reporter, forge, drain_jobs
+):
     make_app(slug="arsip", repo="")
     client.post("/apps/arsip/report/", form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert report.status == Report.Status.NEEDS_ATTENTION
     assert "not linked to a GitHub repository" in report.problem
 
 
 def test_issues_disabled_keeps_the_report_flags_it_and_a_retry_files_it(
-    client, forge, reporter, drain
+    client, forge, reporter, drain_jobs
 ):
     forge.add_repo("diskominfo", "presensi", has_issues=False)
     make_app(slug="presensi", repo="diskominfo/presensi")
     client.post("/apps/presensi/report/", form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert report.status == Report.Status.NEEDS_ATTENTION
     assert "issues are disabled" in report.problem
@@ -175,7 +177,7 @@ def test_issues_disabled_keeps_the_report_flags_it_and_a_retry_files_it(
     assert outbox.write_retry(write=Write.objects.get())
     report.refresh_from_db()
     assert report.status == Report.Status.RECEIVED
-    drain()
+    drain_jobs()
     report.refresh_from_db()
     assert report.status == Report.Status.OPEN
     assert len(forge.state.issues("diskominfo", "presensi")) == 1
@@ -201,19 +203,19 @@ def test_similar_open_reports_are_shown_before_a_duplicate_is_sent(client, simpe
 
 
 def test_issue_events_move_the_report_and_the_reporter_sees_resolved(
-    client, simpeg, reporter, forge, drain, replay
+    client, simpeg, reporter, forge, drain_jobs, replay
 ):
     client.post("/apps/simpeg/report/", form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert all(status in (200, 202) for status in replay(forge))  # opened + labeled: no change
-    drain()
+    drain_jobs()
     report.refresh_from_db()
     assert report.status == Report.Status.OPEN
 
     forge.assign_issue("diskominfo", "simpeg", report.github_number, "citra-dev")
     replay(forge)
-    drain()
+    drain_jobs()
     report.refresh_from_db()
     assert report.status == Report.Status.IN_PROGRESS
     assert report.first_response_at is not None
@@ -222,7 +224,7 @@ def test_issue_events_move_the_report_and_the_reporter_sees_resolved(
         "diskominfo", "simpeg", report.github_number, comment="Sudah diperbaiki di versi 2.3."
     )
     replay(forge)
-    drain()
+    drain_jobs()
     report.refresh_from_db()
     assert report.status == Report.Status.RESOLVED and report.resolved_at
     page = client.get(f"/reports/{report.pk}/").content.decode()
@@ -238,18 +240,18 @@ def test_issue_events_move_the_report_and_the_reporter_sees_resolved(
     assert [m.subject for m in mail.outbox][-1].endswith("Selesai")
 
 
-def test_a_redelivered_close_is_processed_once(client, simpeg, reporter, forge, drain, replay):
+def test_a_redelivered_close_is_processed_once(client, simpeg, reporter, forge, drain_jobs, replay):
     client.post("/apps/simpeg/report/", form())
-    drain()
+    drain_jobs()
     replay(forge)
     report = Report.objects.get()
     forge.close_issue("diskominfo", "simpeg", report.github_number)
     replay(forge)
     sent_before = len(mail.outbox)
-    drain()
+    drain_jobs()
     forge.redeliver(forge.webhooks.deliveries[-1].guid)
     assert replay(forge) == [200]
-    drain()
+    drain_jobs()
     assert len(mail.outbox) == sent_before + 1
 
 
@@ -269,18 +271,18 @@ def test_other_users_cannot_see_a_report_or_its_attachments(client, simpeg, repo
 
 
 def test_owners_see_the_app_list_with_filters_and_figures(
-    client, simpeg, reporter, forge, drain, replay
+    client, simpeg, reporter, forge, drain_jobs, replay
 ):
     client.post("/apps/simpeg/report/", form())
     client.post(
         "/apps/simpeg/report/", form(kind="request", title="Ekspor ke Excel", confirm_new="on")
     )
-    drain()
+    drain_jobs()
     replay(forge)
     first = Report.objects.get(kind="bug")
     forge.close_issue("diskominfo", "simpeg", first.github_number)
     replay(forge)
-    drain()
+    drain_jobs()
     assert (
         client.get("/apps/simpeg/reports/").status_code == 403
     )  # the reporter does not manage the app
@@ -292,14 +294,14 @@ def test_owners_see_the_app_list_with_filters_and_figures(
     assert f'href="{first.github_url}"' in page
 
 
-def test_developers_mark_a_duplicate(client, simpeg, reporter, forge, drain):
+def test_developers_mark_a_duplicate(client, simpeg, reporter, forge, drain_jobs):
     client.post("/apps/simpeg/report/", form())
     client.post("/apps/simpeg/report/", form(confirm_new="on"))
-    drain()
+    drain_jobs()
     original, copy = Report.objects.order_by("pk")
     client.force_login(simpeg.owners.get())
     client.post(f"/reports/{copy.pk}/duplicate/", {"original": original.pk})
-    drain()
+    drain_jobs()
     copy.refresh_from_db()
     assert copy.status == Report.Status.DUPLICATE and copy.duplicate_of == original
     comments = forge.state.issue("diskominfo", "simpeg", copy.github_number).comments

@@ -28,13 +28,13 @@ def enable_reporting(fake, owner, name):
 
 
 def test_on_a_public_repo_with_reporting_on_it_becomes_a_private_advisory(
-    client, forge, reporter, drain
+    client, forge, reporter, drain_jobs
 ):
     forge.add_repo("diskominfo", "jdih", private=False)
     enable_reporting(forge, "diskominfo", "jdih")
     make_app(slug="jdih", repo="diskominfo/jdih")
     client.post("/apps/jdih/report/", security_form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert report.channel == Report.Channel.ADVISORY
     assert report.status == Report.Status.OPEN
@@ -43,14 +43,14 @@ def test_on_a_public_repo_with_reporting_on_it_becomes_a_private_advisory(
 
 
 def test_on_a_private_repo_it_stays_in_the_confidential_queue_with_a_detail_free_notice(
-    client, forge, reporter, drain, settings
+    client, forge, reporter, drain_jobs, settings
 ):
     settings.REPORTS_SECURITY_REPO = "diskominfo/security"
     forge.add_repo("diskominfo", "simpeg", private=True)
     forge.add_repo("diskominfo", "security", private=True)
     app = make_app(slug="simpeg", repo="diskominfo/simpeg", owners=[make_user(username="owner")])
     client.post("/apps/simpeg/report/", security_form())
-    drain()
+    drain_jobs()
     report = Report.objects.get()
     assert report.channel == Report.Channel.CONFIDENTIAL
     assert forge.state.issues("diskominfo", "simpeg") == []
@@ -72,17 +72,17 @@ def test_on_a_private_repo_it_stays_in_the_confidential_queue_with_a_detail_free
     assert client.get(f"/reports/{report.pk}/").status_code == 200
 
 
-def test_public_repo_without_reporting_also_stays_confidential(client, forge, reporter, drain):
+def test_public_repo_without_reporting_also_stays_confidential(client, forge, reporter, drain_jobs):
     forge.add_repo("diskominfo", "portal", private=False)
     make_app(slug="portal", repo="diskominfo/portal")
     client.post("/apps/portal/report/", security_form())
-    drain()
+    drain_jobs()
     assert Report.objects.get().channel == Report.Channel.CONFIDENTIAL
     assert forge.state.issues("diskominfo", "portal") == []
     assert not any(r.method == "POST" and r.path.endswith("/issues") for r in forge.requests)
 
 
-def test_attachments_of_security_reports_are_never_public(client, forge, reporter, drain):
+def test_attachments_of_security_reports_are_never_public(client, forge, reporter, drain_jobs):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from .conftest import PNG
@@ -91,7 +91,7 @@ def test_attachments_of_security_reports_are_never_public(client, forge, reporte
     make_app(slug="simpeg", repo="diskominfo/simpeg")
     shot = SimpleUploadedFile("bukti.png", PNG, content_type="image/png")
     client.post("/apps/simpeg/report/", {**security_form(), "attachments": [shot]})
-    drain()
+    drain_jobs()
     token = Report.objects.get().attachments.get().token
     client.logout()
     assert client.get(f"/reports/attachments/{token}/").status_code == 302  # sign in first
@@ -100,7 +100,7 @@ def test_attachments_of_security_reports_are_never_public(client, forge, reporte
 
 
 def test_an_advisory_whose_answer_cannot_be_read_is_never_sent_twice(
-    client, forge, reporter, drain
+    client, forge, reporter, drain_jobs
 ):
     forge.add_repo("diskominfo", "jdih", private=False)
     enable_reporting(forge, "diskominfo", "jdih")
@@ -110,7 +110,7 @@ def test_an_advisory_whose_answer_cannot_be_read_is_never_sent_twice(
         lambda body: {"unexpected": True}, method="POST", path="security-advisories"
     )
     client.post("/apps/jdih/report/", security_form())
-    drain()
+    drain_jobs()
     forge.take_violations()  # the corrupted answer, on purpose
     report = Report.objects.get()
     assert len(forge.state.repo("diskominfo", "jdih").advisories) == 1
