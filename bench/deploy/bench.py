@@ -85,7 +85,9 @@ def main(rounds: int) -> None:
     print("| command | median | min | max | vs. docker |\n|---|---:|---:|---:|---:|")
     for label, values in times.items():
         med = statistics.median(values)
-        print(f"| {label} | {med:.1f} | {min(values):.1f} | {max(values):.1f} | {med / base:.2f}x |")
+        print(
+            f"| {label} | {med:.1f} | {min(values):.1f} | {max(values):.1f} | {med / base:.2f}x |"
+        )
     print("\nupdate whose health check fails (Swarm rolls it back):\n")
     print("| command | wall s | exit code | UpdateStatus after |\n|---|---:|---:|---|")
     for label, (seconds, code, state) in failing.items():
