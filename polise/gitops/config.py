@@ -39,7 +39,10 @@ class PlatformConfig:
     bind_mount_allowlist: tuple[str, ...] = ("/etc/localtime", "/etc/timezone")
     # Environment variable names that hold secrets when given a literal value.
     secret_env_pattern: str = (
-        r"(?i)(pass(word|wd)?|secret|token|api_?key|private_?key|access_?key|credential|auth)"  # noqa: S105 - names, not a password
+        # Whole name parts, so DB_PASSWORD and GITHUB_TOKEN are caught but
+        # FORWARD_AUTH_COOKIE_DOMAIN or PASSENGER_COUNT are not.
+        r"(?i)(^|_)(pass(word|wd|phrase)?|secret|token|api_?key|private_?key|access_?key|credentials?)(_|$)"  # noqa: S105
+        r"|(?i:(^|_)auth$)"
     )
 
     @property
