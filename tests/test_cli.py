@@ -106,3 +106,18 @@ def test_bind_must_be_host_and_port(capsys):
 def test_django_management_commands_pass_through(capsys):
     main(["check"])
     assert "System check identified no issues" in capsys.readouterr().out
+
+
+def test_the_worker_picks_up_stalled_writes_before_it_starts(monkeypatch, capsys):
+    from django.core import management
+
+    import polise.forge.outbox as outbox
+
+    monkeypatch.setattr(outbox, "writes_requeue_stalled", lambda: 3)
+    ran = []
+    monkeypatch.setattr(
+        management, "call_command", lambda *args, **kwargs: ran.append((args, kwargs))
+    )
+    assert main(["worker", "--queues", "forge"]) == 0
+    assert "requeued 3 stalled GitHub write(s)" in capsys.readouterr().out
+    assert ran == [(("db_worker",), {"queue_name": "forge", "interval": 1.0})]
