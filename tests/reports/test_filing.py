@@ -306,3 +306,25 @@ def test_developers_mark_a_duplicate(client, simpeg, reporter, forge, drain_jobs
     assert copy.status == Report.Status.DUPLICATE and copy.duplicate_of == original
     comments = forge.state.issue("diskominfo", "simpeg", copy.github_number).comments
     assert [c.body.splitlines()[0] for c in comments] == [f"Duplicate of #{original.github_number}"]
+
+
+def test_fault_drill_every_report_is_filed_exactly_once(simpeg, reporter, forge, drain_jobs):
+    """GitHub down, then rate-limiting, then losing answers: 30 reports, 30 issues."""
+    forge.faults.add("error", status=503, times=25)  # down
+    forge.faults.add("too_many_requests", retry_after=1, times=10)
+    forge.faults.add("lost_response", method="POST", path=r"/issues$", times=8)
+    for n in range(30):
+        services.report_submit(
+            reporter=reporter, app=simpeg, kind="bug", title=f"Masalah {n}", what_happened="x"
+        )
+    drain_jobs()
+    reports = Report.objects.all()
+    assert {r.status for r in reports} == {Report.Status.OPEN}
+    issues = forge.state.issues("diskominfo", "simpeg")
+    assert len(issues) == 30
+    assert sorted(r.github_number for r in reports) == sorted(i.number for i in issues)
+    assert {kind for kind, _m, _p in forge.faults.fired} == {
+        "error",
+        "too_many_requests",
+        "lost_response",
+    }
