@@ -8,18 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import service_unavailable
-
-CHROMIUM = "/usr/bin/chromium"
-# Without these, Chromium keeps dialling Google services this machine cannot reach.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ import pytest
 
 from polise.sso import services
 from polise.sso.models import SessionClient, SignInSession
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import service_unavailable
 from tests.factories import make_user
 from tests.sso.helpers import SECRET, make_client
@@ -132,16 +133,7 @@ class BrowserThread:
 
         try:
             playwright = sync_playwright().start()
-            browser = playwright.chromium.launch(
-                executable_path="/usr/bin/chromium",
-                args=[
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-background-networking",
-                    "--disable-component-update",
-                    "--no-first-run",
-                ],
-            )
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context().new_page()
         except BaseException as exc:
             ready.put(exc)
@@ -171,7 +163,7 @@ class BrowserThread:
 
 @pytest.fixture
 def browser():
-    if not Path("/usr/bin/chromium").exists():
+    if not Path(CHROMIUM).exists():
         service_unavailable("chromium", "install Debian's chromium (source .ci/sso-peers.sh)")
     driver = BrowserThread()
     yield driver
