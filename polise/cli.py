@@ -74,14 +74,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
     from django.core.management import call_command
+    from django.db import DatabaseError
 
     from polise.forge.outbox import writes_requeue_stalled
 
     # A worker that died mid-write left its job behind: pick such writes up again (the claim
     # and the idempotency markers make a second job for the same write harmless).
-    requeued = writes_requeue_stalled()
-    if requeued:
-        print(f"requeued {requeued} stalled GitHub write(s)", flush=True)
+    try:
+        requeued = writes_requeue_stalled()
+    except DatabaseError as exc:
+        # On a first deploy the worker may start before the migrations have run.
+        print(f"stalled GitHub writes not checked: {exc}", flush=True)
+    else:
+        if requeued:
+            print(f"requeued {requeued} stalled GitHub write(s)", flush=True)
     call_command("db_worker", queue_name=args.queues, interval=args.interval)
     return 0
 

@@ -121,3 +121,20 @@ def test_the_worker_picks_up_stalled_writes_before_it_starts(monkeypatch, capsys
     assert main(["worker", "--queues", "forge"]) == 0
     assert "requeued 3 stalled GitHub write(s)" in capsys.readouterr().out
     assert ran == [(("db_worker",), {"queue_name": "forge", "interval": 1.0})]
+
+
+def test_a_worker_that_starts_before_the_migrations_still_starts(monkeypatch, capsys):
+    from django.core import management
+    from django.db import ProgrammingError
+
+    import polise.forge.outbox as outbox
+
+    def no_table():
+        raise ProgrammingError('relation "forge_write" does not exist')
+
+    monkeypatch.setattr(outbox, "writes_requeue_stalled", no_table)
+    ran = []
+    monkeypatch.setattr(management, "call_command", lambda *args, **kwargs: ran.append(args))
+    assert main(["worker"]) == 0
+    assert "stalled GitHub writes not checked" in capsys.readouterr().out
+    assert ran == [("db_worker",)]
