@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 GITOPS_COMMANDS = {"new", "template", "lint", "deploy", "rollback"}
 
@@ -71,23 +72,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return _serve(args.bind, workers=args.workers)
 
 
+def _wait_for_schema(poll_seconds: float = 2.0) -> None:
+    """Block until the database answers and every migration is applied: on a deploy the worker
+    may start before the one-shot migrate task has finished, and its first query would fail."""
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    said = ""
+    while True:
+        try:
+            executor = MigrationExecutor(connection)
+            if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+                return
+            waiting = "waiting for the migrations to be applied"
+        except DatabaseError as exc:
+            connection.close()
+            waiting = f"waiting for the database ({type(exc).__name__})"
+        if waiting != said:
+            print(waiting, flush=True)
+            said = waiting
+        time.sleep(poll_seconds)
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
     from django.core.management import call_command
-    from django.db import DatabaseError
 
     from polise.forge.outbox import writes_requeue_stalled
 
+    _wait_for_schema()
     # A worker that died mid-write left its job behind: pick such writes up again (the claim
     # and the idempotency markers make a second job for the same write harmless).
-    try:
-        requeued = writes_requeue_stalled()
-    except DatabaseError as exc:
-        # On a first deploy the worker may start before the migrations have run.
-        print(f"stalled GitHub writes not checked: {exc}", flush=True)
-    else:
-        if requeued:
-            print(f"requeued {requeued} stalled GitHub write(s)", flush=True)
+    requeued = writes_requeue_stalled()
+    if requeued:
+        print(f"requeued {requeued} stalled GitHub write(s)", flush=True)
     call_command("db_worker", queue_name=args.queues, interval=args.interval)
     return 0
 

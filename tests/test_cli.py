@@ -111,8 +111,10 @@ def test_django_management_commands_pass_through(capsys):
 def test_the_worker_picks_up_stalled_writes_before_it_starts(monkeypatch, capsys):
     from django.core import management
 
+    import polise.cli
     import polise.forge.outbox as outbox
 
+    monkeypatch.setattr(polise.cli, "_wait_for_schema", lambda: None)
     monkeypatch.setattr(outbox, "writes_requeue_stalled", lambda: 3)
     ran = []
     monkeypatch.setattr(
@@ -123,18 +125,25 @@ def test_the_worker_picks_up_stalled_writes_before_it_starts(monkeypatch, capsys
     assert ran == [(("db_worker",), {"queue_name": "forge", "interval": 1.0})]
 
 
-def test_a_worker_that_starts_before_the_migrations_still_starts(monkeypatch, capsys):
-    from django.core import management
-    from django.db import ProgrammingError
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_waits_for_the_database_and_the_migrations(monkeypatch, capsys):
+    from django.db import OperationalError
+    from django.db.migrations.executor import MigrationExecutor
 
-    import polise.forge.outbox as outbox
+    import polise.cli
 
-    def no_table():
-        raise ProgrammingError('relation "forge_write" does not exist')
+    answers = iter([OperationalError("connection refused"), ["0001_initial"], ["0001_initial"], []])
 
-    monkeypatch.setattr(outbox, "writes_requeue_stalled", no_table)
-    ran = []
-    monkeypatch.setattr(management, "call_command", lambda *args, **kwargs: ran.append(args))
-    assert main(["worker"]) == 0
-    assert "stalled GitHub writes not checked" in capsys.readouterr().out
-    assert ran == [("db_worker",)]
+    def plan(self, targets):
+        answer = next(answers)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr(MigrationExecutor, "migration_plan", plan)
+    polise.cli._wait_for_schema(poll_seconds=0)
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "waiting for the database (OperationalError)",
+        "waiting for the migrations to be applied",
+    ]
