@@ -73,7 +73,7 @@ def _gh() -> Any:
     return client.github()
 
 
-def _split(repo: str) -> tuple[str, str]:
+def split_repo(repo: str) -> tuple[str, str]:
     owner, sep, name = repo.partition("/")
     if not sep or not owner or not name or "/" in name:
         raise PermanentForgeError(f"{repo!r} is not a GitHub repository of the form owner/name")
@@ -117,7 +117,7 @@ def _issue(data: Any) -> Issue:
 
 @_forge_call("get repository")
 def get_repo(repo: str) -> Repo:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     data = _gh().rest.repos.get(owner, name).parsed_data
     return Repo(
         data.full_name, data.private, bool(data.has_issues), data.default_branch, data.html_url
@@ -128,7 +128,7 @@ def get_repo(repo: str) -> Repo:
 def create_repo_from_template(
     template: str, *, owner: str, name: str, description: str = "", private: bool = True
 ) -> Repo:
-    template_owner, template_name = _split(template)
+    template_owner, template_name = split_repo(template)
     data = (
         _gh()
         .rest.repos.create_using_template(
@@ -148,7 +148,7 @@ def create_repo_from_template(
 
 @_forge_call("create issue in")
 def create_issue(repo: str, *, title: str, body: str, labels: list[str] | None = None) -> Issue:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     data = (
         _gh()
         .rest.issues.create(owner, name, title=title, body=body, labels=labels or [])
@@ -159,7 +159,7 @@ def create_issue(repo: str, *, title: str, body: str, labels: list[str] | None =
 
 @_forge_call("get issue in")
 def get_issue(repo: str, number: int) -> Issue:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     return _issue(_gh().rest.issues.get(owner, name, number).parsed_data)
 
 
@@ -170,7 +170,7 @@ def find_issue_with_marker(repo: str, marker: str, *, since: datetime) -> Issue 
     Listing, not the search API: search is eventually consistent and would miss an issue
     created seconds ago, which is exactly the one a retry is looking for.
     """
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     for seen, data in enumerate(
         _gh().rest.paginate(
             _gh().rest.issues.list_for_repo,
@@ -193,14 +193,14 @@ def find_issue_with_marker(repo: str, marker: str, *, since: datetime) -> Issue 
 
 @_forge_call("create comment in")
 def create_comment(repo: str, number: int, *, body: str) -> Comment:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     data = _gh().rest.issues.create_comment(owner, name, number, body=body).parsed_data
     return Comment(data.id, data.body or "", data.html_url)
 
 
 @_forge_call("find comment in")
 def find_comment_with_marker(repo: str, number: int, marker: str) -> Comment | None:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     for seen, data in enumerate(
         _gh().rest.paginate(
             _gh().rest.issues.list_comments,
@@ -219,14 +219,14 @@ def find_comment_with_marker(repo: str, number: int, marker: str) -> Comment | N
 
 @_forge_call("add labels in")
 def add_labels(repo: str, number: int, labels: list[str]) -> tuple[str, ...]:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     data = _gh().rest.issues.add_labels(owner, name, number, labels=labels).parsed_data
     return tuple(label.name for label in data or [])
 
 
 @_forge_call("create label in")
 def ensure_label(repo: str, label: str, *, color: str = "0b5394", description: str = "") -> None:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     try:
         _gh().rest.issues.create_label(
             owner, name, name=label, color=color, description=description
@@ -241,7 +241,7 @@ def ensure_label(repo: str, label: str, *, color: str = "0b5394", description: s
 def list_commits(
     repo: str, *, sha: str | None = None, since: datetime | None = None, limit: int = 1000
 ) -> Iterator[Commit]:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     commits = []
     pages = _gh().rest.paginate(
         _gh().rest.repos.list_commits,
@@ -273,7 +273,7 @@ def list_commits(
 
 @_forge_call("check private vulnerability reporting of")
 def private_vulnerability_reporting_enabled(repo: str) -> bool:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     return bool(
         _gh().rest.repos.check_private_vulnerability_reporting(owner, name).parsed_data.enabled
     )
@@ -281,7 +281,7 @@ def private_vulnerability_reporting_enabled(repo: str) -> bool:
 
 @_forge_call("report vulnerability to")
 def create_vulnerability_report(repo: str, *, summary: str, description: str) -> Advisory:
-    owner, name = _split(repo)
+    owner, name = split_repo(repo)
     response = _gh().rest.security_advisories.create_private_vulnerability_report(
         owner, name, summary=summary, description=description
     )

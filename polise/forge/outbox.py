@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -57,7 +57,7 @@ def write_enqueue(
         raise InvalidWrite(
             f"unknown write kind {kind!r}; expected one of {', '.join(Write.Kind.values)}"
         )
-    api._split(repo)
+    api.split_repo(repo)  # refuses anything but owner/name
     if on_outcome and not on_outcome.startswith("polise."):
         raise InvalidWrite(f"on_outcome must name a function in polise, not {on_outcome!r}")
     write, created = Write.objects.get_or_create(
@@ -80,7 +80,7 @@ def write_retry(*, write: Write) -> bool:
     return bool(updated)
 
 
-def writes_requeue_stalled(*, now: Any = None) -> int:
+def writes_requeue_stalled(*, now: datetime | None = None) -> int:
     """Re-enqueue writes whose job was lost (worker killed, queue wiped). Safe to run any time:
     a second job for a write finds it claimed or done and does nothing."""
     now = now or timezone.now()
