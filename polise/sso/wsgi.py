@@ -2,8 +2,8 @@
 
 /forward-auth is asked before every request to every protected app, so it bypasses Django's
 request/response cycle (middleware, URL resolving) and goes straight to a plain WSGI callable.
-Every other path is Django as usual. Serve `polise.sso.wsgi:application` (or point
-polise/wsgi.py at it) to use it; Django's own /forward-auth view gives the same answers.
+Every other path is Django as usual. polise/wsgi.py (what `polise serve` runs) is this
+application; Django's own /forward-auth view gives the same answers.
 """
 
 from __future__ import annotations
