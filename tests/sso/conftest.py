@@ -9,3 +9,10 @@ def _fresh_forward_auth_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def live_base(live_server, settings):
+    """The live server's URL, which Polise then takes for its own base URL."""
+    settings.BASE_URL = live_server.url
+    return live_server.url

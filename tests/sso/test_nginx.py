@@ -93,12 +93,6 @@ http {{
     upstream.shutdown()
 
 
-@pytest.fixture
-def live_base(live_server, settings):
-    settings.BASE_URL = live_server.url
-    return live_server.url
-
-
 def test_nginx_sends_a_stranger_to_sign_in_with_the_whole_original_url(nginx, live_base):
     make_app(url=nginx + "/")
     user = make_user(password=PASSWORD)

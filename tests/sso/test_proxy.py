@@ -92,12 +92,6 @@ http://localhost:{port} {{
     upstream.shutdown()
 
 
-@pytest.fixture
-def live_base(live_server, settings):
-    settings.BASE_URL = live_server.url
-    return live_server.url
-
-
 def test_caddy_sends_a_stranger_to_sign_in_and_back(caddy, live_base):
     make_app(url=caddy + "/")
     user = make_user(password=PASSWORD)
