@@ -15,7 +15,7 @@ def launcher(request: HttpRequest) -> HttpResponse:
 @require_GET
 def app_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
-        app = selectors.app_get(slug=slug)
+        app = selectors.app_get(slug=slug, user=request.user)
     except App.DoesNotExist:
         raise Http404 from None
     manages_app = selectors.app_managed_by(app=app, user=request.user)
