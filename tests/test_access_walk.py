@@ -139,13 +139,13 @@ UNRELATED = {
     "sso:forward_auth": "answers the proxy; walked by tests/sso/test_forward_auth.py",
     "sso:sessions": "the user's own sign-in sessions",
     "sso:revoke_session": "ends the user's own sessions",
-    "accounts:login": "sign-in",
-    "accounts:login_mfa": "sign-in, second step",
-    "accounts:logout": "sign-out",
+    "sso:login": "sign-in",
+    "sso:login_mfa": "sign-in, second step",
+    "sso:logout": "sign-out",
     "accounts:mfa": "the user's own second factor",
     "accounts:password_reset": "password reset",
     "accounts:password_reset_done": "password reset",
-    "accounts:password_reset_confirm": "password reset",
+    "sso:password_reset_confirm": "password reset",
 }
 
 # Served by libraries, with their own access checks: the admin (staff only), the OpenID

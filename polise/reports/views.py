@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from polise.accounts.http import AuthenticatedRequest
 from polise.catalog.models import App
-from polise.core.http import AuthenticatedRequest
 from polise.deployments.models import Result
 from polise.deployments.selectors import deploy_history
 

@@ -8,7 +8,10 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from polise.accounts.admin import UserAdmin as AccountsUserAdmin
 from polise.accounts.admin_audit import AuditedAdmin
+from polise.accounts.admin_security import remove_mfa, unlock
+from polise.accounts.models import User
 
 from . import services
 from .models import ClientProfile, Launch, SignInSession
@@ -83,3 +86,28 @@ class LaunchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.action(description=_("End all sessions of the selected users"))
+def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    ended = 0
+    for user in queryset:
+        ended += services.sessions_revoke(
+            user=user,
+            reason=SignInSession.EndReason.REVOKED_BY_ADMIN,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+    modeladmin.message_user(
+        request, _("%(count)d sessions ended.") % {"count": ended}, messages.SUCCESS
+    )
+
+
+class UserAdmin(AccountsUserAdmin):
+    """The accounts' user admin, plus ending a user's sign-in sessions (single sign-on's part)."""
+
+    actions = [revoke_sessions, unlock, remove_mfa]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

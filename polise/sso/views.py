@@ -51,7 +51,7 @@ def revoke_session(request: HttpRequest) -> HttpResponse:
             user=user, reason=SignInSession.EndReason.REVOKED_BY_USER, request=request
         )
         messages.success(request, _("All your sessions have ended (%(count)d).") % {"count": ended})
-        response = redirect("accounts:login")
+        response = redirect("sso:login")
         services.forward_auth_cookie_clear(response)
         return response
     session = SignInSession.objects.filter(
@@ -63,7 +63,7 @@ def revoke_session(request: HttpRequest) -> HttpResponse:
         session=session, reason=SignInSession.EndReason.REVOKED_BY_USER, request=request
     )
     if current is not None and session.pk == current.pk:
-        response = redirect("accounts:login")
+        response = redirect("sso:login")
         services.forward_auth_cookie_clear(response)
         return response
     messages.success(request, _("The session has ended."))
