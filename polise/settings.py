@@ -286,6 +286,7 @@ INSTALLED_APPS += [
     "oauth2_provider",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",  # one-time recovery codes
     "axes",
     "allauth",
     "allauth.account",

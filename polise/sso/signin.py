@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods
 from polise.accounts import mfa
 from polise.accounts.audit import audit_record
 from polise.accounts.models import AuditEvent, User
+from polise.accounts.views import recovery_codes_show_once
 
 from . import selectors as sso_selectors
 from . import services as sso_services
@@ -170,22 +171,40 @@ def login_mfa(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         token = request.POST.get("token", "")
-        ok = (
-            mfa.mfa_enrol_confirm(user=user, token=token, request=request)
-            if enrol
-            else mfa.mfa_verify(user=user, token=token)
-        )
-        if ok:
-            method = pending.get("method", "password") + "+totp"
+        if enrol:
+            factor = (
+                "totp" if mfa.mfa_enrol_confirm(user=user, token=token, request=request) else None
+            )
+        else:
+            factor = mfa.mfa_verify(user=user, token=token)
+        if factor is not None:
+            method = f"{pending.get('method', 'password')}+{factor}"
             response = _finish(request, user, pending["backend"], method)
             request.session.pop(PENDING_KEY, None)
+            if enrol:
+                # The new factor comes with recovery codes, shown once before going on.
+                codes = mfa.mfa_recovery_codes_new(user=user)
+                response["Location"] = recovery_codes_show_once(
+                    request, codes, next_url=response["Location"]
+                )
             return response
         audit_record(AuditEvent.Kind.MFA_FAILED, request=request, user=user)
-        error = _("That code is not right. Check your authenticator app and try again.")
+        error = (
+            _("That code is not right. Check your authenticator app and try again.")
+            if enrol
+            else _(
+                "That code is not right. Enter the six digits your authenticator app shows now, "
+                "or one of your recovery codes."
+            )
+        )
     return render(
         request,
         "sso/login_mfa.html",
-        {"enrol": enrol, "device": device, "error": error},
+        {
+            "enrol": enrol,
+            "enrolment": mfa.mfa_enrolment(device=device) if device else None,
+            "error": error,
+        },
         status=400 if error else 200,
     )
 

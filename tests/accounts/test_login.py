@@ -150,12 +150,13 @@ def test_a_user_enrols_totp_and_then_needs_it_to_sign_in(client):
     assert page.status_code == 200
     device = TOTPDevice.objects.get(user=user, confirmed=False)
     wrong = "000000" if _code(device) != "000000" else "111111"
-    assert client.post("/account/second-factor/", {"token": wrong}).status_code == 200
+    assert client.post("/account/second-factor/", {"token": wrong}).status_code == 400
     # django-otp throttles guessing: right after a wrong code even the right one is refused.
-    assert client.post("/account/second-factor/", {"token": _code(device)}).status_code == 200
+    assert client.post("/account/second-factor/", {"token": _code(device)}).status_code == 400
     device.refresh_from_db()
     device.throttle_reset()
-    assert client.post("/account/second-factor/", {"token": _code(device)}).status_code == 302
+    done = client.post("/account/second-factor/", {"token": _code(device)})
+    assert done.status_code == 302 and done["Location"] == "/account/second-factor/recovery-codes/"
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.MFA_ENROLLED, user=user).exists()
     client.post("/logout/")
 
@@ -180,8 +181,13 @@ def test_the_platform_team_can_require_a_second_factor_for_an_org_unit(client):
     page = client.get("/login/second-factor/").content.decode()
     assert "data-secret" in page  # enrolment happens before the sign-in completes
     device = TOTPDevice.objects.get(user=user, confirmed=False)
-    assert client.post("/login/second-factor/", {"token": _code(device)}).status_code == 302
+    done = client.post("/login/second-factor/", {"token": _code(device)})
     assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+    # Signed in, and shown the new recovery codes once before going on.
+    assert done.status_code == 302 and done["Location"] == "/account/second-factor/recovery-codes/"
+    codes = client.get(done["Location"])
+    assert codes.status_code == 200 and len(codes.context["codes"]) == 10
+    assert codes.context["next"] == "/"
     # Required means it cannot be removed by the user.
     client.post("/account/second-factor/", {"action": "remove"})
     assert TOTPDevice.objects.filter(user=user, confirmed=True).exists()

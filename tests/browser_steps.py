@@ -1,0 +1,34 @@
+"""Steps the browser tests share: signing in as a person does, reading a screen, and saving
+the screenshots the docs show (POLISE_SCREENSHOTS=1 writes them into docs/)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from tests.browser import DESKTOP, PHONE, assert_accessible, assert_fits
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def sign_in(
+    page: Any, base_url: str, username: str, password: str, *, next_path: str = "/"
+) -> None:
+    page.goto(f"{base_url}/login/?next={next_path}")
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_load_state()
+
+
+def check_both_sizes(page: Any, *, screenshot: str = "") -> None:
+    """The page as it is now, at desktop and phone width: no axe violation, nothing wider
+    than the screen; with POLISE_SCREENSHOTS=1 also saved as docs/<screenshot>-<width>.png."""
+    for size in (DESKTOP, PHONE):
+        page.set_viewport_size(size)
+        assert_accessible(page)
+        assert_fits(page)
+        if screenshot and os.environ.get("POLISE_SCREENSHOTS") == "1":
+            page.screenshot(path=str(DOCS / f"{screenshot}-{size['width']}.png"), full_page=True)
+    page.set_viewport_size(DESKTOP)
