@@ -222,7 +222,15 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin signs in through the same page (lockout, second factor) as everyone."""
+    """The admin signs in through the same page (lockout, second factor) as everyone. Someone
+    signed in who is not on the platform team is told so, instead of being sent round the
+    sign-in page and back until the browser gives up."""
+    if request.user.is_authenticated and not request.user.is_staff:
+        reason = _(
+            "The administration pages are for the platform team. App developers find their "
+            "apps' reports, deploys and settings on each app's page in Polise."
+        )
+        return render(request, "403.html", {"reason": reason}, status=403)
     query = urlencode({"next": request.GET.get("next", "/admin/")})
     return redirect(f"{reverse('sso:login')}?{query}")
 
