@@ -1,7 +1,8 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .attachments import MAX_FILES, AttachmentRejected, CheckedUpload, check_uploads
+from .attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, CheckedUpload, check_uploads
 from .models import Report
 
 
@@ -39,8 +40,12 @@ class ReportForm(forms.Form):
     attachments = MultipleFileField(
         label=_("Screenshots or documents"),
         required=False,
-        help_text=_("PNG, JPEG, GIF, WebP or PDF, up to 5 MB each, at most %(count)d files.")
-        % {"count": MAX_FILES},
+        # Interpolated when shown, so the text follows each user's language.
+        help_text=format_lazy(
+            _("PNG, JPEG, GIF, WebP or PDF, up to {megabytes} MB each, at most {count} files."),
+            megabytes=MAX_BYTES // (1024 * 1024),
+            count=MAX_FILES,
+        ),
         widget=MultipleFileInput(
             attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"}
         ),
