@@ -81,7 +81,7 @@ if _HTTPS:
     SECURE_HSTS_SECONDS = env.integer("POLISE_HSTS_SECONDS", 31536000, minimum=0)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "polise.accounts.admin_apps.PoliseAdminConfig",  # Django's admin, grouped and audited
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -341,7 +341,6 @@ OAUTH2_PROVIDER = {
     "OIDC_RSA_PRIVATE_KEY": OIDC_PRIVATE_KEY,
     "OIDC_RSA_PRIVATE_KEYS_INACTIVE": OIDC_INACTIVE_KEYS,
     "OAUTH2_VALIDATOR_CLASS": "polise.sso.oidc.PoliseValidator",
-    "APPLICATION_ADMIN_CLASS": "polise.sso.admin.ApplicationAdmin",
     "SCOPES": {
         "openid": "Sign you in",
         "profile": "Your name and user name",

@@ -59,4 +59,13 @@ def horizontal_overflow(page: Any) -> int:
 
 def assert_fits(page: Any) -> None:
     overflow = horizontal_overflow(page)
-    assert overflow <= 0, f"{page.url} is {overflow}px wider than the {page.viewport_size} screen"
+    if overflow > 0:
+        # Name the culprits: the elements that reach past the screen's right edge.
+        wide = page.evaluate(
+            """() => [...document.querySelectorAll('body *')]
+                .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+                .slice(-5).map((e) => e.outerHTML.slice(0, 120))"""
+        )
+        raise AssertionError(
+            f"{page.url} is {overflow}px wider than the {page.viewport_size} screen: {wide}"
+        )

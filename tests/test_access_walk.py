@@ -143,6 +143,7 @@ UNRELATED = {
     "sso:login_mfa": "sign-in, second step",
     "sso:logout": "sign-out",
     "accounts:mfa": "the user's own second factor",
+    "accounts:recovery_codes": "the user's own recovery codes, shown once",
     "accounts:password_reset": "password reset",
     "accounts:password_reset_done": "password reset",
     "sso:password_reset_confirm": "password reset",

@@ -39,20 +39,6 @@ class MfaRequirementAdmin(admin.ModelAdmin):
     list_display = ["__str__", "unit", "group", "created_at"]
     autocomplete_fields = ["unit"]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_record(
-            AuditEvent.Kind.ADMIN_CHANGE, request=request, target=f"second factor required: {obj}"
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(
-            AuditEvent.Kind.ADMIN_CHANGE,
-            request=request,
-            target=f"second factor no longer required: {obj}",
-        )
-        super().delete_model(request, obj)
-
 
 @admin.action(description=_("Lift the sign-in lockout of the selected users"))
 def unlock(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:

@@ -114,3 +114,35 @@ def access_rule_for(app: App) -> AccessRule:
         frozenset(policy.units.values_list("pk", flat=True)),
         owners | frozenset(policy.users.values_list("pk", flat=True)),
     )
+
+
+@dataclass(frozen=True)
+class AccessSummary:
+    """Who may open an app, in the words the platform team reads it."""
+
+    open_to_all: bool
+    units: list[str]
+    users: list[str]
+    owners: list[str]
+
+
+def access_summary(app: App) -> AccessSummary:
+    """The app's rule spelled out (reads the app's policy, units, users and owners; prefetch
+    them for a list)."""
+    from django.core.exceptions import ObjectDoesNotExist
+
+    from .models import AccessPolicy
+
+    owners = sorted(owner.display_name for owner in app.owners.all())
+    try:
+        policy = app.access_policy
+    except ObjectDoesNotExist:
+        policy = None
+    if policy is None or policy.audience == AccessPolicy.Audience.SIGNED_IN:
+        return AccessSummary(True, [], [], owners)
+    return AccessSummary(
+        False,
+        sorted(unit.name for unit in policy.units.all()),
+        sorted(user.display_name for user in policy.users.all()),
+        owners,
+    )

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from polise.accounts.admin_audit import AuditedAdmin
-
+from .access import access_summary
 from .models import AccessPolicy, App
 
 
@@ -17,8 +19,8 @@ class AccessPolicyInline(admin.StackedInline):
 
 
 @admin.register(App)
-class AppAdmin(AuditedAdmin):
-    list_display = ["name", "slug", "owner_unit", "technology", "placement", "lifecycle", "repo"]
+class AppAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "owner_unit", "who_may_open", "lifecycle", "repo"]
     list_filter = ["technology", "placement", "lifecycle", "owner_unit"]
     search_fields = ["name", "slug", "summary", "repo"]
     prepopulated_fields = {"slug": ["name"]}
@@ -27,9 +29,28 @@ class AppAdmin(AuditedAdmin):
     list_select_related = ["owner_unit"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     inlines = [AccessPolicyInline]
+    readonly_fields = ["who_may_open"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "summary", "description", "url", "lifecycle"]}),
         ("GitHub", {"fields": ["repo", "technology", "usage_docs_path", "database_docs_path"]}),
         ("Swarm", {"fields": ["placement"]}),
-        (None, {"fields": ["owner_unit", "owners"]}),
+        (None, {"fields": ["owner_unit", "owners", "who_may_open"]}),
     ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[App]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("access_policy")
+            .prefetch_related("owners", "access_policy__units", "access_policy__users")
+        )
+
+    @admin.display(description=_("who may open it"))
+    def who_may_open(self, app: App) -> str:
+        if app.pk is None:
+            return str(_("Open to everyone who is signed in, unless a policy is set below."))
+        access = access_summary(app)
+        if access.open_to_all:
+            return str(_("Open to everyone who is signed in."))
+        listed = [*access.units, *access.users]
+        return str(_("Only: %(listed)s") % {"listed": ", ".join(listed) or "—"})

@@ -11,6 +11,16 @@ from oauth2_provider.models import Application, Grant
 from polise.catalog.models import App
 
 
+class OidcClient(Application):
+    """django-oauth-toolkit's application under the name the platform team knows it by, in
+    their language, in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("OIDC client")
+        verbose_name_plural = _("OIDC clients")
+
+
 class ClientProfile(models.Model):
     """What Polise adds to an OpenID Connect client: the catalog app it signs users into (whose
     access policy then applies) and where its back-channel logout endpoint is."""

@@ -13,6 +13,7 @@ from django.core import signing
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 
 from polise.accounts.audit import audit_record, client_ip
@@ -196,3 +197,13 @@ def forward_auth_cookie_clear(response: HttpResponse) -> None:
         domain=settings.FORWARD_AUTH_COOKIE_DOMAIN,
         samesite="Lax",
     )
+
+
+def client_secret_rotate(*, application: Application) -> str:
+    """A new secret for an OpenID Connect client; returns it in clear this once (only its hash
+    is kept). The client's live tokens stay valid; the old secret stops working at once."""
+    secret = generate_client_secret()
+    application.client_secret = secret
+    application.hash_client_secret = True
+    application.save(update_fields=["client_secret", "hash_client_secret", "updated"])
+    return secret
