@@ -115,6 +115,7 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
         ("get", f"/reports/{w.security_report.pk}/"),
     ],
     "reports:duplicate": lambda w: [("post", f"/reports/{w.report.pk}/duplicate/")],
+    "reports:follow": lambda w: [("post", f"/reports/{w.report.pk}/follow/")],
     "reports:comment_visibility": lambda w: [
         ("post", f"/reports/comments/{w.comment.pk}/visibility/")
     ],

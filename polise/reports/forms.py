@@ -1,8 +1,17 @@
+from typing import Any
+
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from .attachments import MAX_BYTES, MAX_FILES, AttachmentRejected, CheckedUpload, check_uploads
+from .attachments import (
+    ACCEPTED_TYPES,
+    MAX_BYTES,
+    MAX_FILES,
+    AttachmentRejected,
+    CheckedUpload,
+    check_uploads,
+)
 from .models import Report
 
 
@@ -46,9 +55,7 @@ class ReportForm(forms.Form):
             megabytes=MAX_BYTES // (1024 * 1024),
             count=MAX_FILES,
         ),
-        widget=MultipleFileInput(
-            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp,application/pdf"}
-        ),
+        widget=MultipleFileInput,
     )
     # Filled by the page's script; the server adds the browser and the time itself.
     screen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
@@ -57,8 +64,22 @@ class ReportForm(forms.Form):
         label=_("My problem is not one of these; send my report."), required=False
     )
 
+    def __init__(self, *args: Any, kept: int = 0, **kwargs: Any) -> None:
+        """`kept`: how many files the draft already holds from an earlier round."""
+        super().__init__(*args, **kwargs)
+        self.kept = kept
+        attrs = self.fields["attachments"].widget.attrs
+        # For the page's own check before anything is sent (the server checks again).
+        attrs.update(
+            {
+                "data-max-bytes": str(MAX_BYTES),
+                "data-max-files": str(MAX_FILES - kept),
+                "accept": ",".join(ACCEPTED_TYPES),
+            }
+        )
+
     def clean_attachments(self) -> list[CheckedUpload]:
         try:
-            return check_uploads(self.cleaned_data.get("attachments") or [])
+            return check_uploads(self.cleaned_data.get("attachments") or [], kept=self.kept)
         except AttachmentRejected as exc:
             raise forms.ValidationError(str(exc)) from exc

@@ -93,6 +93,9 @@ class Report(models.Model):
         return self.status in (self.Status.RECEIVED, self.Status.OPEN, self.Status.IN_PROGRESS)
 
 
+EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}
+
+
 def attachment_path(instance: "Attachment", filename: str) -> str:
     # The stored name never comes from the user: an uploaded name cannot choose a path.
     return f"reports/{instance.report_id}/{uuid.uuid4().hex}{instance.extension}"
@@ -115,12 +118,7 @@ class Attachment(models.Model):
 
     @property
     def extension(self) -> str:
-        return {
-            "image/png": ".png",
-            "image/jpeg": ".jpg",
-            "image/gif": ".gif",
-            "image/webp": ".webp",
-        }.get(self.content_type, ".pdf")
+        return EXTENSIONS.get(self.content_type, ".pdf")
 
 
 class Comment(models.Model):
@@ -140,3 +138,47 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.body[:40]}"
+
+
+def pending_upload_path(instance: "PendingUpload", filename: str) -> str:
+    return f"reports/pending/{uuid.uuid4().hex}{EXTENSIONS.get(instance.content_type, '.pdf')}"
+
+
+class PendingUpload(models.Model):
+    """A file checked and stored while its report is still a draft (a similar report was
+    offered, or another field needs fixing), so the reporter never has to pick it again. It
+    becomes an Attachment when the report is sent; abandoned ones are pruned after a day."""
+
+    token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    file = models.FileField(upload_to=pending_upload_path, max_length=200)
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    original_name = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("file waiting for its report")
+        verbose_name_plural = _("files waiting for their reports")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Follower(models.Model):
+    """Someone who has the same problem as a report and follows it instead of filing it again
+    ("+1"): the report shows in their list, and counts them."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "user"], name="report_follower_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} follows {self.report}"

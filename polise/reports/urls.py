@@ -9,6 +9,7 @@ urlpatterns = [
     path("reports/mine/", views.my_reports, name="mine"),
     path("reports/<int:pk>/", views.report_detail, name="detail"),
     path("reports/<int:pk>/duplicate/", views.mark_duplicate, name="duplicate"),
+    path("reports/<int:pk>/follow/", views.report_follow, name="follow"),
     path(
         "reports/comments/<int:pk>/visibility/", views.comment_visibility, name="comment_visibility"
     ),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,12 +9,13 @@ from django.views.decorators.http import require_POST
 
 from polise.accounts.http import AuthenticatedRequest
 from polise.catalog.models import App
+from polise.core.middleware import limit_request_body
 from polise.deployments.models import Result
 from polise.deployments.selectors import deploy_history
 
-from . import selectors, services
+from . import attachments, follow, progress, selectors, services
 from .forms import ReportForm
-from .models import Attachment, Comment, Report
+from .models import Attachment, Comment, PendingUpload, Report
 
 
 def _deployed_version(app: App) -> str:
@@ -24,12 +26,45 @@ def _deployed_version(app: App) -> str:
     return " ".join(part for part in (live.commit[:12], live.digest[:19]) if part)
 
 
+def _report_too_large(request: AuthenticatedRequest, slug: str) -> HttpResponse:
+    """A report whose request is larger than its files could ever be, refused before any of
+    it is read: the reporter's browser still holds what they typed."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    app = get_object_or_404(App.objects.visible_to(request.user), slug=slug)
+    problem = _(
+        "The files you chose are larger than %(limit)d MB together, so nothing was sent. "
+        "Go back with your browser's Back button (what you typed is still there) and "
+        "choose smaller files."
+    ) % {"limit": attachments.MAX_REQUEST_BYTES // (1024 * 1024)}
+    return _report_form(request, app, ReportForm(), problem=problem, status=413)
+
+
+def _report_form(
+    request: AuthenticatedRequest,
+    app: App,
+    form: ReportForm,
+    *,
+    kept: list[PendingUpload] = (),  # type: ignore[assignment]
+    similar: list[Report] = (),  # type: ignore[assignment]
+    problem: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {"app": app, "form": form, "kept": kept, "similar": similar, "problem": problem}
+    return render(request, "reports/new.html", context, status=status)
+
+
 @login_required
+@limit_request_body(attachments.MAX_REQUEST_BYTES, too_large=_report_too_large)
 def report_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     app = get_object_or_404(App.objects.visible_to(request.user), slug=slug)
-    form = ReportForm(request.POST or None, request.FILES or None)
+    if request.method != "POST":
+        return _report_form(request, app, ReportForm())
+    # Files kept from an earlier round of this draft, still ticked by the reporter.
+    kept = attachments.pending_of(owner=request.user, tokens=request.POST.getlist("kept"))
+    form = ReportForm(request.POST, request.FILES, kept=len(kept))
     similar: list[Report] = []
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         data = form.cleaned_data
         if data["kind"] != Report.Kind.SECURITY and not data["confirm_new"]:
             similar = selectors.similar_open_reports(app=app, title=data["title"])
@@ -44,7 +79,7 @@ def report_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
                     expected=data["expected"],
                     steps=data["steps"],
                     area=data["area"],
-                    attachments=data["attachments"],
+                    attachments=[*attachments.pending_as_uploads(kept), *data["attachments"]],
                     context={
                         "version": _deployed_version(app),
                         "browser": request.headers.get("User-Agent", "")[:200],
@@ -56,17 +91,27 @@ def report_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
             except services.ReportRefused as exc:
                 form.add_error(None, str(exc))
             else:
+                attachments.pending_discard(kept)
                 messages.success(
                     request, _("Thank you. Your report is saved; you can follow it here.")
                 )
                 return redirect("reports:detail", report.pk)
-    return render(request, "reports/new.html", {"app": app, "form": form, "similar": similar})
+    # The form comes back: the files that passed their checks wait with the draft.
+    new_files = form.cleaned_data.get("attachments") or []
+    kept += attachments.pending_keep(owner=request.user, uploads=new_files)
+    return _report_form(request, app, form, kept=kept, similar=similar)
 
 
 @login_required
 def my_reports(request: AuthenticatedRequest) -> HttpResponse:
-    reports = selectors.reports_of_reporter(user=request.user)
-    return render(request, "reports/mine.html", {"reports": reports})
+    return render(
+        request,
+        "reports/mine.html",
+        {
+            "reports": selectors.reports_of_reporter(user=request.user),
+            "followed": follow.reports_followed_by(user=request.user),
+        },
+    )
 
 
 def _visible_report(request: AuthenticatedRequest, pk: int) -> Report:
@@ -80,10 +125,13 @@ def _visible_report(request: AuthenticatedRequest, pk: int) -> Report:
 
 @login_required
 def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    report = _visible_report(request, pk)
-    manager = selectors.manages_app(request.user, report.app) and selectors.can_see_report(
-        request.user, report
+    report = get_object_or_404(
+        Report.objects.select_related("app", "reporter", "duplicate_of"), pk=pk
     )
+    full = selectors.can_see_report(request.user, report)
+    if not full and not follow.can_follow_report(request.user, report):
+        raise Http404  # do not even confirm that a confidential report exists
+    manager = full and selectors.manages_app(request.user, report.app)
     is_reporter = report.reporter_id == request.user.pk and not manager
     comments = report.comments.all() if manager else report.comments.filter(public=True)
     return render(
@@ -91,12 +139,37 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         "reports/detail.html",
         {
             "report": report,
-            "comments": comments,
+            # Someone else with the same problem sees where it stands, not what was written.
+            "full": full,
+            "comments": comments if full else [],
             "manager": manager,
             "is_reporter": is_reporter,
-            "attachments": report.attachments.all(),
+            "attachments": report.attachments.all() if full else [],
+            "meaning": progress.STATUS_MEANINGS[Report.Status(report.status)],
+            "timeline": progress.report_timeline(report),
+            "following": report.followers.filter(user=request.user).exists(),
+            "may_follow": not is_reporter and follow.can_follow_report(request.user, report),
+            "follower_count": report.followers.count(),
         },
     )
+
+
+@login_required
+@require_POST
+def report_follow(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(Report.objects.select_related("app"), pk=pk)
+    if not follow.can_follow_report(request.user, report):
+        raise Http404
+    if request.POST.get("follow") == "0":
+        follow.report_unfollow(report=report, user=request.user)
+        messages.success(request, _("You no longer follow this report."))
+    else:
+        follow.report_follow(report=report, user=request.user)
+        messages.success(
+            request,
+            _("You follow this report: it is counted as yours too and shows in My reports."),
+        )
+    return redirect("reports:detail", report.pk)
 
 
 @login_required
