@@ -125,6 +125,7 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
 LISTINGS: dict[str, Callable[[World], list[Request]]] = {
     "catalog:launcher": lambda w: [("get", "/")],
     "reports:mine": lambda w: [("get", "/reports/mine/")],
+    "reports:inbox": lambda w: [("get", "/reports/inbox/")],
 }
 
 TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {

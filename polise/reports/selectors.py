@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from polise.accounts.models import User
@@ -50,6 +50,41 @@ def reports_of_app(
     reports = Report.objects.filter(app=app).select_related("reporter").order_by("-created_at")
     if not (in_security_team(user) or app.owners.filter(pk=user.pk).exists()):
         reports = reports.exclude(kind=Report.Kind.SECURITY)
+    return reports_filtered(reports, kind=kind, status=status, older_than_days=older_than_days)
+
+
+def reports_for_inbox(
+    *,
+    user: User,
+    app_slug: str = "",
+    kind: str = "",
+    status: str = "",
+    older_than_days: int | None = None,
+) -> QuerySet[Report]:
+    """The reports about every app `user` looks after, in one list (one query): staff see all
+    apps, owners their own; security reports only for the app's owners and the security team."""
+    apps = apps_managed_by(user=user)
+    reports = Report.objects.filter(app__in=apps).select_related("app", "reporter")
+    if not in_security_team(user):
+        owner = Exists(
+            App.owners.through.objects.filter(app_id=OuterRef("app_id"), user_id=user.pk)
+        )
+        reports = reports.filter(~Q(kind=Report.Kind.SECURITY) | Q(owner))
+    if app_slug:
+        reports = reports.filter(app__slug=app_slug)
+    return reports_filtered(
+        reports.order_by("-created_at"), kind=kind, status=status, older_than_days=older_than_days
+    )
+
+
+def apps_managed_by(*, user: User) -> QuerySet[App]:
+    apps = App.objects.visible_to(user)
+    return apps if user.is_staff else apps.filter(owners=user)
+
+
+def reports_filtered(
+    reports: QuerySet[Report], *, kind: str, status: str, older_than_days: int | None
+) -> QuerySet[Report]:
     if kind:
         reports = reports.filter(kind=kind)
     if status == "open":

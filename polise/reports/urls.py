@@ -7,6 +7,7 @@ urlpatterns = [
     path("apps/<slug:slug>/report/", views.report_new, name="new"),
     path("apps/<slug:slug>/reports/", views.app_reports, name="app_reports"),
     path("reports/mine/", views.my_reports, name="mine"),
+    path("reports/inbox/", views.inbox, name="inbox"),
     path("reports/<int:pk>/", views.report_detail, name="detail"),
     path("reports/<int:pk>/duplicate/", views.mark_duplicate, name="duplicate"),
     path("reports/<int:pk>/follow/", views.report_follow, name="follow"),

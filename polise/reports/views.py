@@ -1,7 +1,10 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -110,6 +113,7 @@ def my_reports(request: AuthenticatedRequest) -> HttpResponse:
         {
             "reports": selectors.reports_of_reporter(user=request.user),
             "followed": follow.reports_followed_by(user=request.user),
+            "manages_apps": selectors.apps_managed_by(user=request.user).exists(),
         },
     )
 
@@ -172,32 +176,52 @@ def report_follow(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("reports:detail", report.pk)
 
 
+def _filters(request: AuthenticatedRequest) -> dict[str, Any]:
+    try:
+        older = int(request.GET["older_than"]) if request.GET.get("older_than") else None
+    except ValueError:
+        older = None
+    return {
+        "kind": request.GET.get("kind", ""),
+        "status": request.GET.get("status", ""),
+        "older_than_days": older,
+    }
+
+
+def _report_list(
+    request: AuthenticatedRequest, reports: QuerySet[Report], **context: Any
+) -> HttpResponse:
+    return render(
+        request,
+        "reports/app_list.html",
+        {
+            "reports": reports,
+            "figures": selectors.report_figures(reports=reports),
+            "kinds": Report.Kind.choices,
+            "statuses": Report.Status.choices,
+            "filters": {**_filters(request), "app": request.GET.get("app", "")},
+            **context,
+        },
+    )
+
+
 @login_required
 def app_reports(request: AuthenticatedRequest, slug: str) -> HttpResponse:
     app = get_object_or_404(App.objects.visible_to(request.user), slug=slug)
     if not selectors.manages_app(request.user, app):
         raise PermissionDenied
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    try:
-        older = int(request.GET["older_than"]) if request.GET.get("older_than") else None
-    except ValueError:
-        older = None
-    reports = selectors.reports_of_app(
-        app=app, user=request.user, kind=kind, status=status, older_than_days=older
+    reports = selectors.reports_of_app(app=app, user=request.user, **_filters(request))
+    return _report_list(request, reports, app=app)
+
+
+@login_required
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    """Every report about every app the user looks after, in one list."""
+    apps = selectors.apps_managed_by(user=request.user).only("slug", "name").order_by("name")
+    reports = selectors.reports_for_inbox(
+        user=request.user, app_slug=request.GET.get("app", ""), **_filters(request)
     )
-    return render(
-        request,
-        "reports/app_list.html",
-        {
-            "app": app,
-            "reports": reports,
-            "figures": selectors.report_figures(reports=reports),
-            "kinds": Report.Kind.choices,
-            "statuses": Report.Status.choices,
-            "filters": {"kind": kind, "status": status, "older_than": older},
-        },
-    )
+    return _report_list(request, reports, apps=apps)
 
 
 @login_required
