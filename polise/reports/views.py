@@ -1,3 +1,4 @@
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from polise.core.middleware import limit_request_body
 from polise.deployments.models import Result
 from polise.deployments.selectors import deploy_history
 
-from . import attachments, follow, progress, selectors, services
+from . import attachments, followers, progress, selectors, services
 from .forms import ReportForm
 from .models import Attachment, Comment, PendingUpload, Report
 
@@ -48,8 +49,8 @@ def _report_form(
     app: App,
     form: ReportForm,
     *,
-    kept: list[PendingUpload] = (),  # type: ignore[assignment]
-    similar: list[Report] = (),  # type: ignore[assignment]
+    kept: Sequence[PendingUpload] = (),
+    similar: Sequence[Report] = (),
     problem: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -112,7 +113,7 @@ def my_reports(request: AuthenticatedRequest) -> HttpResponse:
         "reports/mine.html",
         {
             "reports": selectors.reports_of_reporter(user=request.user),
-            "followed": follow.reports_followed_by(user=request.user),
+            "followed": followers.reports_followed_by(user=request.user),
             "manages_apps": selectors.apps_managed_by(user=request.user).exists(),
         },
     )
@@ -133,7 +134,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         Report.objects.select_related("app", "reporter", "duplicate_of"), pk=pk
     )
     full = selectors.can_see_report(request.user, report)
-    if not full and not follow.can_follow_report(request.user, report):
+    if not full and not followers.can_follow_report(request.user, report):
         raise Http404  # do not even confirm that a confidential report exists
     manager = full and selectors.manages_app(request.user, report.app)
     is_reporter = report.reporter_id == request.user.pk and not manager
@@ -152,7 +153,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "meaning": progress.STATUS_MEANINGS[Report.Status(report.status)],
             "timeline": progress.report_timeline(report),
             "following": report.followers.filter(user=request.user).exists(),
-            "may_follow": not is_reporter and follow.can_follow_report(request.user, report),
+            "may_follow": not is_reporter and followers.can_follow_report(request.user, report),
             "follower_count": report.followers.count(),
         },
     )
@@ -162,13 +163,13 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def report_follow(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(Report.objects.select_related("app"), pk=pk)
-    if not follow.can_follow_report(request.user, report):
+    if not followers.can_follow_report(request.user, report):
         raise Http404
     if request.POST.get("follow") == "0":
-        follow.report_unfollow(report=report, user=request.user)
+        followers.report_follower_remove(report=report, user=request.user)
         messages.success(request, _("You no longer follow this report."))
     else:
-        follow.report_follow(report=report, user=request.user)
+        followers.report_follower_add(report=report, user=request.user)
         messages.success(
             request,
             _("You follow this report: it is counted as yours too and shows in My reports."),

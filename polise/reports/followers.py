@@ -16,12 +16,12 @@ def can_follow_report(user: User, report: Report) -> bool:
     return not report.confidential and user_may_open(user=user, app=report.app)
 
 
-def report_follow(*, report: Report, user: User) -> Follower:
+def report_follower_add(*, report: Report, user: User) -> Follower:
     follower, _created = Follower.objects.get_or_create(report=report, user=user)
     return follower
 
 
-def report_unfollow(*, report: Report, user: User) -> None:
+def report_follower_remove(*, report: Report, user: User) -> None:
     Follower.objects.filter(report=report, user=user).delete()
 
 
