@@ -123,26 +123,23 @@ class AccessSummary:
     open_to_all: bool
     units: list[str]
     users: list[str]
-    owners: list[str]
 
 
 def access_summary(app: App) -> AccessSummary:
-    """The app's rule spelled out (reads the app's policy, units, users and owners; prefetch
-    them for a list)."""
+    """The app's rule spelled out (reads the app's policy, its units and users; prefetch them
+    for a list). Owners and staff may always open the app, whatever it says."""
     from django.core.exceptions import ObjectDoesNotExist
 
     from .models import AccessPolicy
 
-    owners = sorted(owner.display_name for owner in app.owners.all())
     try:
         policy = app.access_policy
     except ObjectDoesNotExist:
         policy = None
     if policy is None or policy.audience == AccessPolicy.Audience.SIGNED_IN:
-        return AccessSummary(True, [], [], owners)
+        return AccessSummary(True, [], [])
     return AccessSummary(
         False,
         sorted(unit.name for unit in policy.units.all()),
         sorted(user.display_name for user in policy.users.all()),
-        owners,
     )

@@ -42,7 +42,7 @@ class AppAdmin(admin.ModelAdmin):
             super()
             .get_queryset(request)
             .select_related("access_policy")
-            .prefetch_related("owners", "access_policy__units", "access_policy__users")
+            .prefetch_related("access_policy__units", "access_policy__users")
         )
 
     @admin.display(description=_("who may open it"))
