@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 
@@ -12,6 +13,8 @@ class GitRepo:
         self.path = path
         self.branch = branch
         self._tick = 0
+        # Commits are a minute apart, starting two days ago (recent, as new work is).
+        self.start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
         path.mkdir(parents=True, exist_ok=True)
         self.git("init", "--quiet", f"--initial-branch={branch}")
 
@@ -37,7 +40,7 @@ class GitRepo:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content if isinstance(content, bytes) else content.encode())
             self.git("add", name)
-        stamp = f"2025-01-{1 + self._tick // 24:02d}T{self._tick % 24:02d}:00:00+07:00"
+        stamp = (self.start + timedelta(minutes=self._tick)).isoformat()
         env = {
             "GIT_AUTHOR_NAME": author[0],
             "GIT_AUTHOR_EMAIL": author[1],
