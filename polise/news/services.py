@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 ZERO_SHA = "0" * 40
 BATCH = 2000
 # A first deploy seen by Polise ships the commits of the weeks before it; older commits of
-# an app added later become history, one update per day.
+# an app added later become history, one update per week.
 FIRST_DEPLOY_WINDOW = timedelta(days=14)
 
 
@@ -194,22 +194,36 @@ def _new_update(
 
 
 def _history(app: App, state: AppNews, pending: list[tuple[int, str, datetime]]) -> int:
-    """Older commits, one update per day (in the portal's time zone)."""
-    days: dict[str, list[tuple[int, str, datetime]]] = defaultdict(list)
+    """Older commits (whose pushes and deploys Polise did not see), one update per week,
+    published as of their newest commit: history, not news to be flagged as unread."""
+    weeks: dict[str, list[tuple[int, str, datetime]]] = defaultdict(list)
     for row in pending:
-        days[timezone.localdate(row[2]).isoformat()].append(row)
-    for day, rows in days.items():
-        newest = max(rows, key=lambda row: row[2])
-        _new_update(
-            app,
-            state,
-            key=f"history:{day}",
-            kind=Update.Kind.HISTORY,
-            head=newest[1],
-            occurred_at=newest[2],
-            pks=[row[0] for row in rows],
-        )
-    return len(days)
+        year, week, _ = timezone.localdate(row[2]).isocalendar()
+        weeks[f"history:{year}-W{week:02d}"].append(row)
+    existing = dict(Update.objects.filter(app=app, key__in=list(weeks)).values_list("key", "pk"))
+    fresh = []
+    for key, rows in weeks.items():
+        if key not in existing:
+            newest = max(rows, key=lambda row: row[2])
+            fresh.append(
+                Update(
+                    app=app,
+                    key=key,
+                    kind=Update.Kind.HISTORY,
+                    head_sha=newest[1],
+                    occurred_at=newest[2],
+                    status=Update.Status.PUBLISHED,
+                    published_at=newest[2],
+                )
+            )
+    Update.objects.bulk_create(fresh, ignore_conflicts=True)
+    ids = dict(Update.objects.filter(app=app, key__in=list(weeks)).values_list("key", "pk"))
+    for key, rows in weeks.items():
+        pks = [row[0] for row in rows]
+        for start in range(0, len(pks), 500):
+            Item.objects.filter(pk__in=pks[start : start + 500]).update(update_id=ids[key])
+    _recount(ids.values())
+    return len(weeks)
 
 
 def _group(app: App, state: AppNews, git_dir: Path, push: Push | None) -> int:

@@ -8,8 +8,8 @@
 - A lock file beside the mirror (`flock`, held by the process, released by the kernel when it
   dies) lets one fetch run at a time across processes: the web process, workers, the CLI.
 - Fetches are incremental (git sends only what the mirror lacks) and prune refs that went
-  away, so a forced push moves the branch back; the dropped commits stay readable until git's
-  own garbage collection.
+  away, so a forced push moves the branch back (news withdraws what is no longer reachable;
+  git's own garbage collection keeps unreachable objects for two weeks).
 """
 
 from __future__ import annotations
@@ -146,14 +146,16 @@ def _git(git_dir: Path, args: list[str], *, token: str | None, timeout: float, w
 def _create(git_dir: Path, url: str) -> None:
     git_dir.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "--quiet", "--bare", str(git_dir)], check=True)  # noqa: S603, S607
-    config = [("remote.origin.url", url), ("gc.auto", "0"), ("core.logAllRefUpdates", "false")]
-    for key, value in config:
-        subprocess.run(["git", "-C", str(git_dir), "config", key, value], check=True)  # noqa: S603, S607
-    for spec in REFSPECS:
-        subprocess.run(  # noqa: S603
-            ["git", "-C", str(git_dir), "config", "--add", "remote.origin.fetch", spec],  # noqa: S607
-            check=True,
-        )
+    # Written at once rather than by one `git config` process per key.
+    with open(git_dir / "config", "a", encoding="utf-8") as config:
+        config.write('[remote "origin"]\n\turl = ' + _config_value(url) + "\n")
+        config.writelines(f"\tfetch = {spec}\n" for spec in REFSPECS)
+
+
+def _config_value(value: str) -> str:
+    if any(ch in value for ch in "\n\0"):
+        raise PermanentForgeError("a remote URL cannot contain a line break")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def sync(
