@@ -14,6 +14,7 @@ Plain Python (no Django), so the rules can be read and tested on their own.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,13 +78,18 @@ class Message:
     truncated: bool = False
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _clean(text: str) -> str:
     # NUL and other C0 controls (but tab and newline) have no place in a page or a feed.
-    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", text.replace("\r\n", "\n"))
+    return _CONTROL.sub("", text.replace("\r\n", "\n")).strip()
 
 
 def parse_message(message: str) -> Message:
-    text = _clean(message).strip()
+    text = message.strip()
+    if _CONTROL.search(text) or "\r" in text:
+        text = _clean(text)
     truncated = len(text) > BODY_MAX + TITLE_MAX
     if truncated:
         text = text[: BODY_MAX + TITLE_MAX]
@@ -126,14 +132,20 @@ def parse_message(message: str) -> Message:
     )
 
 
-def _matches(path: str, patterns: Sequence[str]) -> bool:
-    for pattern in patterns:
-        pattern = pattern.strip("/")
-        if not pattern:
-            continue
-        if path == pattern or path.startswith(pattern + "/") or fnmatch.fnmatchcase(path, pattern):
-            return True
-    return False
+@functools.lru_cache(maxsize=256)
+def _matcher(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for a list of paths: a folder (and all below it), a file, or a
+    shell pattern (`README*`)."""
+    parts = []
+    for pattern in (p.strip("/") for p in patterns):
+        if pattern:
+            glob = fnmatch.translate(pattern).removesuffix(r"\Z")
+            parts.append(f"(?:{glob}(?:/.*)?)")
+    return re.compile("(?:" + "|".join(parts) + r")\Z" if parts else r"(?!)", re.DOTALL)
+
+
+def _matches(path: str, patterns: tuple[str, ...]) -> bool:
+    return bool(_matcher(patterns).match(path))
 
 
 @dataclass(frozen=True)

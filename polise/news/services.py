@@ -9,8 +9,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -63,7 +64,8 @@ def _rules(app: App, git_dir: Path, tip: str) -> Rules:
     return rules
 
 
-def item_from_commit(app: App, commit: gitread.Commit, rules: Rules) -> Item:
+def item_values(app: App, commit: gitread.Commit, rules: Rules) -> dict[str, Any]:
+    """What one commit says as news: the columns of its Item."""
     message = parse_message(commit.message)
     if message.truncated:
         logger.info(
@@ -71,22 +73,22 @@ def item_from_commit(app: App, commit: gitread.Commit, rules: Rules) -> Item:
         )
     paths = [change.path for change in commit.files]
     usage_docs, database_docs = rules.docs_touched(paths)
-    return Item(
-        app=app,
-        sha=commit.sha,
-        title=message.title,
-        body=message.body,
-        type=message.type[:40],
-        scope=message.scope,
-        category=rules.category(message, paths),
-        breaking_note=message.breaking_note,
-        usage_docs=usage_docs,
-        database_docs=database_docs,
-        author_name=commit.author.name[:200],
-        author_email=commit.author.email[:254],
-        co_authors=[f"{p.name} <{p.email}>" for p in commit.co_authors],
-        committed_at=commit.committed_at,
-        skip_reason=rules.skip_reason(
+    return {
+        "app_id": app.pk,
+        "sha": commit.sha,
+        "title": message.title,
+        "body": message.body,
+        "type": message.type[:40],
+        "scope": message.scope,
+        "category": rules.category(message, paths).value,
+        "breaking_note": message.breaking_note,
+        "usage_docs": usage_docs,
+        "database_docs": database_docs,
+        "author_name": commit.author.name[:200],
+        "author_email": commit.author.email[:254],
+        "co_authors": [f"{p.name} <{p.email}>" for p in commit.co_authors],
+        "committed_at": commit.committed_at,
+        "skip_reason": rules.skip_reason(
             message,
             raw_message=commit.message,
             author_name=commit.author.name,
@@ -94,24 +96,65 @@ def item_from_commit(app: App, commit: gitread.Commit, rules: Rules) -> Item:
             is_merge=commit.is_merge,
             paths=paths,
         ),
-    )
+        "hidden": False,
+        "withdrawn_at": None,
+        "update_id": None,
+    }
+
+
+class _ItemInserter:
+    """Items stored many at a time with one prepared INSERT that skips commits already stored:
+    a backfill of a long history spends its time reading git, not building model objects."""
+
+    def __init__(self) -> None:
+        # The connection itself, not Django's per-thread proxy: this runs per commit.
+        self.connection = connections[DEFAULT_DB_ALIAS]
+        fields = {field.attname: field for field in Item._meta.concrete_fields}
+        self.columns = [name for name in fields if name != "id"]
+        self.co_authors = fields["co_authors"]
+        self.no_co_authors = self.co_authors.get_db_prep_save([], self.connection)
+        self.adapt_datetime = self.connection.ops.adapt_datetimefield_value
+        quote = self.connection.ops.quote_name
+        names = ", ".join(quote(name) for name in self.columns)
+        params = ", ".join(["%s"] * len(self.columns))
+        table = quote(Item._meta.db_table)
+        # Only our own table and column names go into the statement; values are parameters.
+        if self.connection.vendor == "mysql":
+            self.sql = f"INSERT IGNORE INTO {table} ({names}) VALUES ({params})"  # noqa: S608
+        else:
+            self.sql = f"INSERT INTO {table} ({names}) VALUES ({params}) ON CONFLICT DO NOTHING"  # noqa: S608
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        people = values["co_authors"]
+        values["co_authors"] = (
+            self.co_authors.get_db_prep_save(people, self.connection)
+            if people
+            else self.no_co_authors
+        )
+        values["committed_at"] = self.adapt_datetime(values["committed_at"])
+        return tuple(values[name] for name in self.columns)
+
+    def insert(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self.sql, rows)
 
 
 def _ingest(app: App, git_dir: Path, *, tip: str, exclude: Sequence[str], rules: Rules) -> int:
     """Store the commits of `tip` less `exclude` that are not stored yet; returns how many
     were read. Streamed, in batches: memory does not grow with the history."""
+    inserter = _ItemInserter()
     read = 0
-    batch: list[Item] = []
+    batch: list[tuple[Any, ...]] = []
     for commit in gitread.log(
         git_dir, tip=tip, exclude=exclude, files=gitread.Files.NAMES, reverse=True
     ):
-        batch.append(item_from_commit(app, commit, rules))
+        batch.append(inserter.row(item_values(app, commit, rules)))
         read += 1
         if len(batch) >= BATCH:
-            Item.objects.bulk_create(batch, ignore_conflicts=True)
+            inserter.insert(batch)
             batch = []
-    if batch:
-        Item.objects.bulk_create(batch, ignore_conflicts=True)
+    inserter.insert(batch)
     return read
 
 
