@@ -20,3 +20,4 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 call_command("migrate", interactive=False, verbosity=0)
+call_command("collectstatic", interactive=False, verbosity=0)
