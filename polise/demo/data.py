@@ -10,6 +10,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -214,7 +215,7 @@ def _authors(owners: list[str], others: list[str]) -> list[Author]:
     return authors
 
 
-def _record_demo_deploys(app: App, git_dir) -> None:  # type: ignore[no-untyped-def]
+def _record_demo_deploys(app: App, git_dir: Path) -> None:
     """A deploy every twenty commits over the last hundred; the newest commits still wait."""
     history = list(gitread.log(git_dir, tip="refs/heads/main"))
     for commit in history[5:100:20]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from polise.deployments.models import DeployRecord
 
 
@@ -16,7 +18,7 @@ class Shipped:
     finished_at: datetime
 
 
-def _succeeded(app_id: int):  # type: ignore[no-untyped-def]
+def _succeeded(app_id: int) -> QuerySet[DeployRecord]:
     return DeployRecord.objects.filter(
         app_id=app_id, result="succeeded", finished_at__isnull=False
     ).exclude(commit="")
@@ -32,9 +34,5 @@ def deploys_since(*, app_id: int, after: datetime | None) -> list[Shipped]:
     records = _succeeded(app_id)
     if after is not None:
         records = records.filter(finished_at__gt=after)
-    return [
-        Shipped(pk, commit, finished_at)
-        for pk, commit, finished_at in records.order_by("finished_at", "pk").values_list(
-            "pk", "commit", "finished_at"
-        )
-    ]
+    rows = records.order_by("finished_at", "pk").values_list("pk", "commit", "finished_at")
+    return [Shipped(pk, commit, finished_at) for pk, commit, finished_at in rows if finished_at]

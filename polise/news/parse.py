@@ -178,8 +178,8 @@ class Rules:
             return cls(**{**defaults.__dict__, "problems": (f"polise.yaml: {exc}",)})
         if not isinstance(data, dict):
             return cls(**{**defaults.__dict__, "problems": ("polise.yaml is not a mapping",)})
-        news = data.get("news") if isinstance(data.get("news"), dict) else {}
-        docs = data.get("docs") if isinstance(data.get("docs"), dict) else {}
+        news: dict[str, Any] = data["news"] if isinstance(data.get("news"), dict) else {}
+        docs: dict[str, Any] = data["docs"] if isinstance(data.get("docs"), dict) else {}
         types = news.get("types")
         marker = news.get("skip_marker")
         skip_paths = news.get("skip_paths")

@@ -378,14 +378,16 @@ def news_sync(*, app: App, push: Push | None = None, fetch: bool = True) -> str:
 # Editorial: what an app's developers change by hand, each change recorded.
 
 
-def _record(*, app: App, user, action: str, update=None, item=None, before="", after="") -> None:  # type: ignore[no-untyped-def]
+def _record(
+    *, app: App, user: Any, action: str, update=None, item=None, before="", after=""
+) -> None:
     Edit.objects.create(
         app=app, update=update, item=item, user=user, action=action, before=before, after=after
     )
 
 
 @transaction.atomic
-def update_rewrite(*, update: Update, user, title: str, text: str) -> None:  # type: ignore[no-untyped-def]
+def update_rewrite(*, update: Update, user: Any, title: str, text: str) -> None:
     """A developer's plain-language title and text for an update (empty: back to the commits')."""
     title, text = title.strip()[:200], text.strip()
     if title != update.title:
@@ -406,7 +408,7 @@ def update_rewrite(*, update: Update, user, title: str, text: str) -> None:  # t
 
 
 @transaction.atomic
-def update_set_status(*, update: Update, user, status: str) -> None:  # type: ignore[no-untyped-def]
+def update_set_status(*, update: Update, user: Any, status: str) -> None:
     """Publish a held update, hide an update, or show it again."""
     if status not in Update.Status.values or status == update.status:
         return
@@ -425,7 +427,7 @@ def update_set_status(*, update: Update, user, status: str) -> None:  # type: ig
 
 
 @transaction.atomic
-def item_set_hidden(*, item: Item, user, hidden: bool) -> None:  # type: ignore[no-untyped-def]
+def item_set_hidden(*, item: Item, user: Any, hidden: bool) -> None:
     if item.hidden == hidden:
         return
     _record(
@@ -438,7 +440,7 @@ def item_set_hidden(*, item: Item, user, hidden: bool) -> None:  # type: ignore[
 
 
 @transaction.atomic
-def app_news_configure(*, app: App, user, branch: str, hold_for_review: bool) -> AppNews:  # type: ignore[no-untyped-def]
+def app_news_configure(*, app: App, user: Any, branch: str, hold_for_review: bool) -> AppNews:
     state = app_news_state(app=app)
     branch = branch.strip()
     for field, value in (("branch", branch), ("hold_for_review", hold_for_review)):
@@ -455,7 +457,7 @@ def app_news_configure(*, app: App, user, branch: str, hold_for_review: bool) ->
     return state
 
 
-def news_mark_seen(*, user, app: App) -> None:  # type: ignore[no-untyped-def]
+def news_mark_seen(*, user: Any, app: App) -> None:
     """The user has seen the app's news as of now (the launcher's badge starts again from 0)."""
     if user.is_authenticated:
         Seen.objects.update_or_create(user=user, app=app, defaults={"seen_at": timezone.now()})

@@ -168,7 +168,7 @@ def _stream(argv: list[str]) -> Iterator[bytes]:
             fcntl.fcntl(proc.stdout.fileno(), _F_SETPIPE_SZ, _CHUNK)
         finished = False
         try:
-            while chunk := proc.stdout.read1(_CHUNK):
+            while chunk := proc.stdout.read1(_CHUNK):  # type: ignore[attr-defined]
                 yield chunk
             finished = True
         finally:

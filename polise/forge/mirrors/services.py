@@ -79,7 +79,7 @@ def _app_installation_token() -> str:
         if _installation_token and _installation_token[1] > time.time():
             return _installation_token[0]
         github = client.github()
-        as_app = github.with_auth(github.auth.as_app())  # type: ignore[attr-defined]
+        as_app = github.with_auth(github.auth.as_app())
         try:
             data = as_app.rest.apps.create_installation_access_token(
                 int(str(settings.GITHUB_APP_INSTALLATION_ID))
