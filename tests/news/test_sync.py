@@ -155,3 +155,21 @@ def test_a_branch_other_than_the_default_can_make_news(app_repo):
     AppNews.objects.create(app=app_repo.app, branch="produksi")
     news_sync(app=app_repo.app)
     assert set(Item.objects.values_list("title", flat=True)) == {"di main", "di produksi"}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_fetch_that_may_work_later_is_retried_with_backoff(app_repo, drain_jobs):
+    from polise.forge.mirrors.services import mirror_set_remote
+    from polise.news.jobs import news_sync_app
+
+    mirror_set_remote(repo=app_repo.app.repo, url="http://127.0.0.1:1/pemprov-demo/simpeg.git")
+    news_sync_app.enqueue(app_repo.app.pk)
+    drain_jobs()
+    assert DBTaskResult.objects.count() == 8  # every attempt the job allows
+    assert "Failed to connect" in AppNews.objects.get().last_error
+    # The remote is back: the next sync reads everything.
+    head = app_repo.repo.commit("feat: akhirnya")
+    mirror_set_remote(repo=app_repo.app.repo, url=app_repo.repo.path.as_uri())  # file://
+    news_sync_app.enqueue(app_repo.app.pk)
+    drain_jobs()
+    assert Item.objects.get().sha == head and AppNews.objects.get().last_error == ""
