@@ -72,6 +72,8 @@ def test_tree_and_blobs_at_a_commit(remote):
         assert reader.read(f"{sha}:docs/usage/a.md").data == b"# A\n"
         assert reader.read(f"{sha}:docs/usage/img/x.png", max_bytes=2).data is None
         assert reader.read(f"{sha}:missing.md") is None
+        assert reader.read(f"{sha}:no such file.md") is None
+        assert reader.read(f"{sha}:docs/usage") is None  # a folder is not a blob
         assert reader.read(entries[0].sha).data == b"# A\n"
 
 

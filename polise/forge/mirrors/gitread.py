@@ -443,10 +443,11 @@ class BlobReader:
         assert stdin and stdout
         stdin.write(spec.encode("utf-8", "surrogateescape") + b"\n")
         stdin.flush()
-        header = stdout.readline().decode().split()
-        if len(header) != 3:  # "<spec> missing" or "ambiguous"
+        header = stdout.readline().decode("utf-8", "surrogateescape").rstrip("\n")
+        if header.endswith((" missing", " ambiguous")):
             return None
-        sha, kind, size = header[0], header[1], int(header[2])
+        sha, kind, size_text = header.split(" ")
+        size = int(size_text)
         data = _read_exactly(stdout, size)
         stdout.read(1)  # the newline after the contents
         if kind != "blob":
