@@ -315,6 +315,14 @@ def test_a_client_set_to_another_signing_algorithm_gets_no_code(client, signed_i
     assert params["state"] == "st4te"
 
 
+def test_the_admin_offers_only_rs256_for_id_tokens(client):
+    """OIDC Discovery 3: what is advertised is what a client can be set to."""
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get("/admin/oauth2_provider/application/add/").content.decode()
+    assert 'value="RS256"' in page
+    assert 'value="HS256"' not in page
+
+
 @pytest.mark.parametrize(
     ("parameter", "error"),
     [
