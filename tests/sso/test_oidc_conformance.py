@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
@@ -313,6 +315,19 @@ def test_a_client_set_to_another_signing_algorithm_gets_no_code(client, signed_i
     params = query_of(response["Location"])
     assert params["error"] == "unauthorized_client" and "code" not in params
     assert params["state"] == "st4te"
+
+
+def test_clients_saved_without_an_algorithm_sign_with_rs256_from_the_upgrade_on():
+    """The upgrade's data migration: a client saved with no algorithm (which could never get an
+    ID token) signs with RS256; one set to HS256 stays as it was, and gets no code."""
+    migration = importlib.import_module("polise.sso.migrations.0004_clients_sign_with_rs256")
+    unset = make_client(algorithm=Application.NO_ALGORITHM)
+    hs256 = make_client(algorithm=Application.HS256_ALGORITHM)
+    migration.no_algorithm_to_rs256(django_apps, None)
+    unset.refresh_from_db()
+    hs256.refresh_from_db()
+    assert unset.algorithm == Application.RS256_ALGORITHM
+    assert hs256.algorithm == Application.HS256_ALGORITHM
 
 
 def test_the_admin_offers_only_rs256_for_id_tokens(client):
