@@ -18,7 +18,6 @@ version whose internals these overrides were written against (tests/sso/test_dot
 from __future__ import annotations
 
 import calendar
-import hashlib
 import json
 import re
 from datetime import timedelta
@@ -453,7 +452,7 @@ class IntrospectTokenView(OAuthLibMixin, View):
             return _oauth_error(errors.InvalidRequestError(description="Missing token."))
         token = (
             AccessToken.objects.select_related("user")
-            .filter(token_checksum=hashlib.sha256(value.encode()).hexdigest(), application=client)
+            .filter(token_checksum=services.secret_checksum(value), application=client)
             .first()
         )
         if token is None or not token.is_valid():

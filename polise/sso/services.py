@@ -128,8 +128,9 @@ def session_client_record(*, session: SignInSession, application: Application) -
     SessionClient.objects.get_or_create(session=session, application=application)
 
 
-def code_checksum(code: str) -> str:
-    return hashlib.sha256(code.encode()).hexdigest()
+def secret_checksum(value: str) -> str:
+    """The SHA-256 digest DOT finds a token by; Polise finds a redeemed code by it too."""
+    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def session_token_family_record(
@@ -138,7 +139,7 @@ def session_token_family_record(
     """The first tokens of a code exchange: they belong to the session, and came from `code`."""
     TokenFamilySession.objects.get_or_create(
         token_family=token_family,
-        defaults={"session": session, "code_checksum": code_checksum(code) if code else ""},
+        defaults={"session": session, "code_checksum": secret_checksum(code) if code else ""},
     )
 
 
@@ -153,7 +154,7 @@ def _token_families_revoke(refresh: QuerySet[RefreshToken]) -> int:
 def code_tokens_revoke(*, code: str, application: Application) -> int:
     """A code presented again (or twice at once): revoke every token its redemptions gave,
     rotations included (RFC 6749 4.1.2). Another client presenting it revokes nothing."""
-    families = TokenFamilySession.objects.filter(code_checksum=code_checksum(code)).values(
+    families = TokenFamilySession.objects.filter(code_checksum=secret_checksum(code)).values(
         "token_family"
     )
     refresh = RefreshToken.objects.filter(token_family__in=families, application=application)

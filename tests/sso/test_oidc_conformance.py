@@ -188,6 +188,8 @@ def test_a_client_introspects_only_its_own_tokens(client, signed_in):
 
     own = client.post("/oauth/introspect/", {"token": token}, **_basic(theirs.client_id)).json()
     assert own["active"] is True
+    in_body = {"token": token, "client_id": theirs.client_id, "client_secret": SECRET}
+    assert client.post("/oauth/introspect/", in_body).json() == own
     assert own["client_id"] == theirs.client_id
     assert own["sub"] == str(signed_in.pk)
     assert own["username"] == signed_in.username
