@@ -16,7 +16,7 @@ from polise.catalog.models import App
 
 from . import selectors
 from .models import Update
-from .views import _visible_app
+from .views import visible_app_or_404
 
 FEED_SIZE = 50
 
@@ -76,7 +76,7 @@ class PortalNewsFeed(Feed):
 
 class AppNewsFeed(PortalNewsFeed):
     def get_object(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Source:
-        return Source(request.user, _visible_app(request, kwargs["slug"]))
+        return Source(request.user, visible_app_or_404(request, kwargs["slug"]))
 
     def title(self, source: Source) -> str:
         assert source.app is not None

@@ -24,16 +24,16 @@ from .models import Item, Update
 PAGE_SIZE = 20
 
 
-def _visible_app(request: HttpRequest, slug: str) -> App:
+def visible_app_or_404(request: HttpRequest, slug: str) -> App:
     try:
         return catalog.app_get(slug=slug, user=request.user)
     except App.DoesNotExist:
         raise Http404 from None
 
 
-def _managed_app(request: HttpRequest, slug: str) -> App:
+def managed_app_or_404(request: HttpRequest, slug: str) -> App:
     """An app the user looks after; 404 for everyone else, as for an app that does not exist."""
-    app = _visible_app(request, slug)
+    app = visible_app_or_404(request, slug)
     if not catalog.app_managed_by(app=app, user=request.user):
         raise Http404
     return app
@@ -55,7 +55,7 @@ def portal_news(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def app_news(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _visible_app(request, slug)
+    app = visible_app_or_404(request, slug)
     page = _page(request, selectors.news_updates(user=request.user, app=app))
     services.news_mark_seen(user=request.user, app=app)
     manages = catalog.app_managed_by(app=app, user=request.user)
@@ -92,7 +92,7 @@ class RewriteForm(forms.Form):
 @login_required
 @require_http_methods(["GET", "POST"])
 def manage(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     state = services.app_news_state(app=app)
     form = SettingsForm(
         request.POST or None,
@@ -123,7 +123,7 @@ def manage(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def catch_up(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     jobs.news_catch_up(apps=[app])
     messages.success(request, _("The app's commits will be read again in a moment."))
     return redirect("news:manage", slug=app.slug)
@@ -132,7 +132,7 @@ def catch_up(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def update_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     update = get_object_or_404(Update.objects.select_related("app"), app=app, pk=pk)
     form = RewriteForm(request.POST or None, initial={"title": update.title, "text": update.text})
     if request.method == "POST":
@@ -165,7 +165,7 @@ def update_edit(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def item_visibility(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     item = get_object_or_404(Item.objects.select_related("app", "update"), app=app, pk=pk)
     services.item_set_hidden(item=item, user=request.user, hidden=request.POST.get("hidden") == "1")
     if item.update_id:
