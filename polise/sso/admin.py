@@ -156,6 +156,13 @@ class OidcClientAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "algorithm":
+            # ID tokens are signed with RS256 only: discovery offers nothing else, and the
+            # authorization endpoint gives no code to a client set to anything else.
+            kwargs["choices"] = [(Application.RS256_ALGORITHM, _("RSA with SHA-2 256"))]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 @admin.register(SignInSession)
 class SignInSessionAdmin(admin.ModelAdmin):

@@ -7,7 +7,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('oauth2_provider', '0022_refreshtoken_token_family_index'),
-        ('sso', '0002_accesspolicy_to_catalog'),
+        ('sso', '0004_clients_sign_with_rs256'),
     ]
 
     operations = [
