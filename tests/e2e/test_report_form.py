@@ -100,7 +100,11 @@ def test_a_similar_report_can_be_opened_and_followed_instead_of_filed_again(repo
 def test_errors_are_summed_up_at_the_top_and_the_summary_takes_focus(reporter, page):
     page.get_by_role("button", name="Kirim laporan").click()
     summary = page.get_by_role("alert").filter(has_text="Ada masalah")
-    assert page.evaluate("() => document.activeElement.matches('[data-error-summary]')")
+    summary.wait_for()
+    # The page's script moves focus to the summary as soon as it runs.
+    page.wait_for_function(
+        "() => document.activeElement && document.activeElement.matches('[data-error-summary]')"
+    )
     assert page.title().startswith("Galat:")
     links = summary.get_by_role("link")
     assert links.count() == 3  # kind, title, what happened
