@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "polise.deployments",
     "polise.sso",
     "polise.reports",
+    "polise.onboarding",
 ]
 
 MIDDLEWARE = [
@@ -275,6 +276,24 @@ if GITHUB_APP_ID and not (GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID)
 if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."
+    )
+
+# Onboarding: the servers Polise provisions apps on (read by polise.onboarding). Each admin
+# account is Polise's own on that server: PostgreSQL CREATEDB CREATEROLE (not superuser), MySQL
+# with GRANT OPTION, MinIO with the admin API; unset means that kind of resource is not offered.
+PROVISION_POSTGRES_URL = env.optional("POLISE_PROVISION_POSTGRES_URL")
+PROVISION_MYSQL_URL = env.optional("POLISE_PROVISION_MYSQL_URL")
+# Where apps' MySQL users may connect from ('%' = any host of the LAN that reaches the server).
+PROVISION_MYSQL_USER_HOST = env.string("POLISE_PROVISION_MYSQL_USER_HOST", "%")
+MINIO_ENDPOINT_URL = env.optional("POLISE_MINIO_ENDPOINT_URL")
+MINIO_ADMIN_URL = env.optional("POLISE_MINIO_ADMIN_URL") or ""
+MINIO_ACCESS_KEY = env.optional("POLISE_MINIO_ACCESS_KEY")
+MINIO_SECRET_KEY = env.optional("POLISE_MINIO_SECRET_KEY")
+MINIO_REGION = env.string("POLISE_MINIO_REGION", "us-east-1")
+if MINIO_ENDPOINT_URL and not (MINIO_ACCESS_KEY and MINIO_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "POLISE_MINIO_ENDPOINT_URL is set but POLISE_MINIO_ACCESS_KEY and "
+        "POLISE_MINIO_SECRET_KEY (or their _FILE forms) are not; MinIO needs both."
     )
 
 # SSO ------------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import Iterator
@@ -71,10 +72,8 @@ def server(request) -> Iterator[tuple[str, str, list[Target]]]:
     made: list[Target] = []
     yield engine, url, made
     for target in made:
-        try:
+        with contextlib.suppress(databases.DatabaseError):
             databases.drop(url, target)
-        except databases.DatabaseError:
-            pass
 
 
 def _target(engine: str, made: list[Target], app: str | None = None) -> Target:
