@@ -7,6 +7,7 @@ refuses to start unless the values a real deployment needs are present and sane.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "polise.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -277,6 +279,22 @@ if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."
     )
+
+# Prometheus: /metrics answers a scraper with this bearer token and/or from these networks
+# (comma-separated addresses or CIDR blocks); with neither, it is closed (404).
+METRICS_TOKEN = env.optional("POLISE_METRICS_TOKEN")
+try:
+    METRICS_NETWORKS = [
+        ipaddress.ip_network(net.strip(), strict=False)
+        for net in env.strings("POLISE_METRICS_NETWORKS", [])
+        if net.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"POLISE_METRICS_NETWORKS: {exc}; expected addresses or CIDR blocks, e.g. 10.0.9.0/24."
+    ) from exc
+if METRICS_TOKEN and len(METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("POLISE_METRICS_TOKEN is too short; use 20+ random characters.")
 
 # Onboarding: the servers Polise provisions apps on (read by polise.onboarding). Each admin
 # account is Polise's own on that server: PostgreSQL CREATEDB CREATEROLE (not superuser), MySQL

@@ -134,6 +134,7 @@ TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
 UNRELATED = {
     "healthz": "process health probe",
     "readyz": "database readiness probe",
+    "metrics": "counts by kind for Prometheus, no app names; token or network only",
     "set_language": "stores the language choice",
     "forge:github_webhook": "GitHub's signed deliveries only",
     "sso:forward_auth": "answers the proxy; walked by tests/sso/test_forward_auth.py",

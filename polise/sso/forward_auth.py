@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core import signing
 
 from polise.catalog.access import AccessRule
+from polise.core.metrics import forward_auth_tally
 
 from . import cache
 from .cache import SessionInfo
@@ -174,12 +175,14 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
     host, scheme = _forwarded_host(environ)
     rule = app_rule(host, scheme) if host else None
     if rule is None:
+        forward_auth_tally.add("unknown_app")
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "unknown-app")]
 
     raw = _cookie(environ, settings.FORWARD_AUTH_COOKIE_NAME)
     sid = _unsign(raw) if raw else None
     info = session_info(sid) if sid else None
     if info is None:
+        forward_auth_tally.add("sign_in")
         login = f"{settings.BASE_URL}/login/?" + urlencode({"next": _original_url(environ)})
         if nginx:
             # nginx cannot URL-encode the original URL itself; it takes the ready login URL
@@ -187,7 +190,9 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
             return "401 Unauthorized", [*_NO_STORE, ("X-Polise-Login-Url", login)]
         return "302 Found", [*_NO_STORE, ("Location", login)]
     if not rule.allows(user_id=info.user_id, unit_ids=info.unit_ids, is_staff=info.is_staff):
+        forward_auth_tally.add("denied")
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "not-allowed")]
+    forward_auth_tally.add("allowed")
     return "200 OK", list(info.headers)
 
 
