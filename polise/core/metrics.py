@@ -8,6 +8,8 @@ counts add up in one scrape; without it each process reports its own.
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
 from collections.abc import Callable
 
@@ -35,29 +37,34 @@ FORWARD_AUTH_DECISIONS = ("allowed", "denied", "sign_in", "unknown_app")
 
 
 class DecisionTally:
-    """Forward-auth counts its decisions here: a dictionary increment on the hot path (about a
-    tenth of a microsecond), added to the Prometheus counter every FLUSH_EVERY decisions and
-    at each scrape. A bound counter's `inc()` takes a lock and costs a microsecond, a fifth of a
-    whole cached decision; this keeps counting off the benchmark."""
+    """Forward-auth counts its decisions here at the cost of `next()` on an `itertools.count`
+    (about 0.1 microsecond, atomic under the GIL), and every FLUSH_MASK + 1 decisions of a kind,
+    and at each scrape, adds what was counted to the Prometheus counter. A bound counter's
+    `inc()` takes a lock and costs a microsecond, a sixth of a whole cached decision.
 
-    FLUSH_EVERY = 64
+    Hot path: `if not next(ALLOWED) & FLUSH_MASK: tally.flush()`.
+    """
+
+    FLUSH_MASK = 63
 
     def __init__(self, counter: Counter, labels: tuple[str, ...]) -> None:
         self._children = {label: counter.labels(label) for label in labels}
-        self._pending = dict.fromkeys(labels, 0)
+        self._counts = {label: itertools.count(1) for label in labels}
+        self._reads = dict.fromkeys(labels, 0)  # values taken by flush(), not decisions
+        self._flushed = dict.fromkeys(labels, 0)
+        self._lock = threading.Lock()
 
-    def add(self, decision: str) -> None:
-        pending = self._pending[decision] + 1
-        if pending >= self.FLUSH_EVERY:
-            self._children[decision].inc(pending)
-            pending = 0
-        self._pending[decision] = pending
+    def counter(self, label: str) -> itertools.count[int]:
+        return self._counts[label]
 
     def flush(self) -> None:
-        for decision, pending in list(self._pending.items()):
-            if pending:
-                self._pending[decision] = 0
-                self._children[decision].inc(pending)
+        with self._lock:
+            for label, count in self._counts.items():
+                self._reads[label] += 1
+                decided = next(count) - self._reads[label]
+                if decided > self._flushed[label]:
+                    self._children[label].inc(decided - self._flushed[label])
+                    self._flushed[label] = decided
 
 
 forward_auth_tally = DecisionTally(FORWARD_AUTH, FORWARD_AUTH_DECISIONS)

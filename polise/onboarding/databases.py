@@ -28,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 ENGINES = ("postgresql", "mysql")
 # Lower case, starting with a letter; short enough for every server's identifiers (MySQL user
@@ -463,38 +463,43 @@ def drop(url: str, target: Target, *, mysql_user_host: str = "%") -> None:
         server.drop(target)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """`python -m polise.onboarding.databases ensure --app polise --name polise` with the admin
-    URL in POLISE_DB_ADMIN_URL and the password in a file: Polise's own database, made by
-    infra/bootstrap.sh with the same rules as every app's."""
-    import os
+def _with_password(url: str, password_file: str | None) -> str:
+    if not password_file:
+        return url
+    with open(password_file, encoding="utf-8") as file:
+        password = quote(file.read().strip(), safe="")
+    parts = urlsplit(url)
+    netloc = f"{quote(unquote(parts.username or ''), safe='')}:{password}@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Polise's own database, made by infra/bootstrap.sh with the same rules as every app's:
+    `python -m polise.onboarding.databases ensure --admin-url postgres://postgres@HOST/postgres
+    --admin-password-file F --name polise --password-file F2`."""
     parser = argparse.ArgumentParser(prog="python -m polise.onboarding.databases")
     parser.add_argument("action", choices=["ensure"])
-    parser.add_argument("--app", required=True)
+    parser.add_argument("--admin-url", required=True, help="the server's admin URL")
+    parser.add_argument("--admin-password-file", help="the admin's password, if not in the URL")
     parser.add_argument("--name", required=True, help="database and user name")
-    parser.add_argument("--password-file", required=True)
+    parser.add_argument("--app", help="the app the marker names (default: the name)")
+    parser.add_argument("--password-file", required=True, help="the user's password")
     parser.add_argument("--mysql-user-host", default="%")
     args = parser.parse_args(argv)
-    url = os.environ.get("POLISE_DB_ADMIN_URL")
-    if not url:
-        parser.error("set POLISE_DB_ADMIN_URL to the server's admin URL")
     try:
+        url = _with_password(args.admin_url, args.admin_password_file)
         with open(args.password_file, encoding="utf-8") as file:
             password = file.read().strip()
-        engine = AdminUrl.parse(url).engine
-        result = ensure(
-            url,
-            Target(engine, args.name, args.name, args.app),
-            password=password,
-            mysql_user_host=args.mysql_user_host,
-        )
+        target = Target(AdminUrl.parse(url).engine, args.name, args.name, args.app or args.name)
+        result = ensure(url, target, password=password, mysql_user_host=args.mysql_user_host)
     except (DatabaseError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     made = [
-        w
-        for w, new in (("user", result.created_user), ("database", result.created_database))
+        what
+        for what, new in (("user", result.created_user), ("database", result.created_database))
         if new
     ]
     print(f"{args.name}: {'created ' + ' and '.join(made) if made else 'already there'}")
