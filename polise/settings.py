@@ -303,6 +303,14 @@ PROVISION_POSTGRES_URL = env.optional("POLISE_PROVISION_POSTGRES_URL")
 PROVISION_MYSQL_URL = env.optional("POLISE_PROVISION_MYSQL_URL")
 # Where apps' MySQL users may connect from ('%' = any host of the LAN that reaches the server).
 PROVISION_MYSQL_USER_HOST = env.string("POLISE_PROVISION_MYSQL_USER_HOST", "%")
+# The GitHub organisation new repositories go to, the registry and webhook URL the repositories
+# are set up with, the checks the default branch requires (the deploy workflow's job), and the
+# Docker API (a manager's) that Swarm secrets are made through.
+ONBOARDING_GITHUB_ORG = env.optional("POLISE_GITHUB_ORG")
+ONBOARDING_REGISTRY = env.optional("POLISE_REGISTRY") or ""
+ONBOARDING_WEBHOOK_URL = env.string("POLISE_WEBHOOK_URL", f"{BASE_URL}/hooks/github")
+ONBOARDING_REQUIRED_CHECKS = env.strings("POLISE_REQUIRED_CHECKS", ["deploy"])
+DOCKER_URL = env.string("POLISE_DOCKER_URL", "unix:///var/run/docker.sock")
 MINIO_ENDPOINT_URL = env.optional("POLISE_MINIO_ENDPOINT_URL")
 MINIO_ADMIN_URL = env.optional("POLISE_MINIO_ADMIN_URL") or ""
 MINIO_ACCESS_KEY = env.optional("POLISE_MINIO_ACCESS_KEY")
