@@ -22,6 +22,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from polise.catalog.models import AccessPolicy
+from polise.onboarding.models import Onboarding, ProvisionedDatabase, Step
 from polise.reports.models import Attachment, Comment, Report
 from tests.factories import make_app, make_unit, make_user
 
@@ -40,6 +41,7 @@ class World:
     security_report: Report
     attachment: Attachment
     comment: Comment
+    database: ProvisionedDatabase
 
 
 @pytest.fixture
@@ -96,7 +98,14 @@ def world(tmp_path, settings) -> World:
         public=True,
         created_at=report.created_at,
     )
-    return World(app, insider, outsider, report, security_report, attachment, comment)
+    onboarding = Onboarding.objects.create(app=app, spec={"name": app.slug, "title": SECRET})
+    Step.objects.create(
+        onboarding=onboarding, name="repo", position=0, status="failed", detail=f"{SECRET} failed"
+    )
+    database = ProvisionedDatabase.objects.create(
+        app=app, engine="postgresql", name=f"db_{SECRET}", user=f"db_{SECRET}"
+    )
+    return World(app, insider, outsider, report, security_report, attachment, comment, database)
 
 
 Request = tuple[str, str]  # (method, path)
@@ -119,6 +128,20 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
         ("post", f"/reports/comments/{w.comment.pk}/visibility/")
     ],
     "reports:attachment": lambda w: [("get", f"/reports/attachments/{w.attachment.token}/")],
+    # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
+    "onboarding:list": lambda w: [("get", "/onboarding/")],
+    "onboarding:new": lambda w: [("get", "/onboarding/new/"), ("post", "/onboarding/new/")],
+    "onboarding:detail": lambda w: [
+        ("get", f"/onboarding/{w.app.slug}/"),
+        ("get", f"/onboarding/{w.app.slug}/?part=steps"),
+    ],
+    "onboarding:retry": lambda w: [("post", f"/onboarding/{w.app.slug}/steps/repo/retry/")],
+    "onboarding:refresh_invitations": lambda w: [
+        ("post", f"/onboarding/{w.app.slug}/invitations/refresh/")
+    ],
+    "onboarding:drop_database": lambda w: [
+        ("post", f"/onboarding/{w.app.slug}/databases/{w.database.pk}/drop/")
+    ],
 }
 
 LISTINGS: dict[str, Callable[[World], list[Request]]] = {
@@ -240,3 +263,7 @@ def test_the_insider_does_see_the_app(client, world):
     assert SECRET in client.get("/").content.decode().lower()
     assert SECRET in client.get(f"/reports/{world.report.pk}/").content.decode().lower()
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
+    world.insider.is_staff = True  # the platform team sees the onboarding
+    world.insider.save()
+    assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()
+    assert SECRET in client.get("/onboarding/").content.decode().lower()
