@@ -5,9 +5,18 @@ import os
 import secrets
 
 import pytest
+from django.utils import translation
 
 from polise.onboarding import databases
 from tests.factories import make_unit
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages asserted here are the English source strings (pages still answer in Indonesian
+    through the language middleware)."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
