@@ -1,5 +1,9 @@
+from collections.abc import Sequence
+
 from django.contrib import admin
 from django.db import models
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from polise.accounts.admin_audit import AuditedAdmin
 
@@ -31,5 +35,38 @@ class AppAdmin(AuditedAdmin):
         (None, {"fields": ["name", "slug", "summary", "description", "url", "lifecycle"]}),
         ("GitHub", {"fields": ["repo", "technology", "usage_docs_path", "database_docs_path"]}),
         ("Swarm", {"fields": ["placement"]}),
-        (None, {"fields": ["owner_unit", "owners"]}),
+        (None, {"fields": ["owner_unit", "owners", "news_rules"]}),
+        (
+            _("Catalog-as-code"),
+            {
+                "description": _(
+                    "Fields read from the repository's polise.yaml are shown read-only: change "
+                    "them in the repository, and Polise takes them on the next push."
+                ),
+                "fields": ["from_repository", "manifest_commit", "manifest_problem"],
+            },
+        ),
     ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: App | None = None) -> list[str]:
+        managed = list(obj.repo_fields) if obj is not None else []
+        fixed = ["news_rules", "from_repository", "manifest_commit", "manifest_problem"]
+        return [*fixed, *(name for name in managed if name not in fixed)]
+
+    def get_prepopulated_fields(
+        self, request: HttpRequest, obj: App | None = None
+    ) -> dict[str, Sequence[str]]:
+        # The slug follows the name only while the name is typed here.
+        if obj is not None and "name" in obj.repo_fields:
+            return {}
+        return super().get_prepopulated_fields(request, obj)
+
+    @admin.display(description=_("from the repository"))
+    def from_repository(self, obj: App) -> str:
+        if not obj.repo_fields:
+            return str(_("nothing yet: every field is edited here"))
+        labels = [
+            str(getattr(App._meta.get_field(name), "verbose_name", name))
+            for name in obj.repo_fields
+        ]
+        return ", ".join(labels)
