@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bring the platform up on a swarm, in order, idempotently (run it again after adding nodes):
 #   1. label nodes from nodes.yaml (role=registry|app|awdi|storage|database)
-#   2. create the overlay networks (polise-proxy for routed services, polise-db for databases)
+#   2. create the overlay networks (polise-proxy for routed services, polise-db for databases,
+#      polise-docker for Polise's read-only view of the swarm)
 #   3. create missing secret files in $POLISE_SECRETS_DIR (random values, keys, htpasswd);
 #      Swarm secrets are created from them, named by content hash, by each stack's deploy
 #   4. deploy: registry, proxy, storage, databases, then Polise, each waited for; before
@@ -19,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export POLISE_SECRETS_DIR=${POLISE_SECRETS_DIR:-$here/secrets}
 export POLISE_DOMAIN=${POLISE_DOMAIN:-apps.lan}
 nodes_file=${NODES:-$here/nodes.yaml}
-stacks=${STACKS:-registry proxy minio postgresql mysql polise-database polise}
+stacks=${STACKS:-registry proxy minio postgresql mysql docker-api polise-database polise}
 
 say() { echo "== $*"; }
 
@@ -37,9 +38,11 @@ while IFS=: read -r host role; do
 done <"$nodes_file"
 
 say "overlay networks"
-for net in polise-proxy polise-db; do
+for net in polise-proxy polise-db polise-docker; do
+  # polise-docker carries only Polise's reads of the swarm: nothing outside it is reachable.
+  internal=(); [ "$net" = polise-docker ] && internal=(--internal)
   docker network inspect "$net" >/dev/null 2>&1 \
-    || docker network create --driver overlay --attachable "$net" >/dev/null
+    || docker network create --driver overlay --attachable "${internal[@]}" "$net" >/dev/null
   echo "   $net"
 done
 

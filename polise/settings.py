@@ -311,6 +311,8 @@ ONBOARDING_REGISTRY = env.optional("POLISE_REGISTRY") or ""
 ONBOARDING_WEBHOOK_URL = env.string("POLISE_WEBHOOK_URL", f"{BASE_URL}/hooks/github")
 ONBOARDING_REQUIRED_CHECKS = env.strings("POLISE_REQUIRED_CHECKS", ["deploy"])
 DOCKER_URL = env.string("POLISE_DOCKER_URL", "unix:///var/run/docker.sock")
+# Apps' live state comes through a read-only Docker API socket proxy; unset: not shown.
+DOCKER_READ_URL = env.optional("POLISE_DOCKER_READ_URL")
 MINIO_ENDPOINT_URL = env.optional("POLISE_MINIO_ENDPOINT_URL")
 MINIO_ADMIN_URL = env.optional("POLISE_MINIO_ADMIN_URL") or ""
 MINIO_ACCESS_KEY = env.optional("POLISE_MINIO_ACCESS_KEY")
