@@ -130,6 +130,7 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     "reports:attachment": lambda w: [("get", f"/reports/attachments/{w.attachment.token}/")],
     # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
     "onboarding:list": lambda w: [("get", "/onboarding/")],
+    "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
     "onboarding:new": lambda w: [("get", "/onboarding/new/"), ("post", "/onboarding/new/")],
     "onboarding:detail": lambda w: [
         ("get", f"/onboarding/{w.app.slug}/"),
@@ -267,3 +268,4 @@ def test_the_insider_does_see_the_app(client, world):
     world.insider.save()
     assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()
     assert SECRET in client.get("/onboarding/").content.decode().lower()
+    assert SECRET in client.get("/platform/").content.decode().lower()

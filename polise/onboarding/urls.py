@@ -4,6 +4,7 @@ from . import views
 
 app_name = "onboarding"
 urlpatterns = [
+    path("platform/", views.platform, name="platform"),
     path("onboarding/", views.onboarding_list, name="list"),
     path("onboarding/new/", views.onboarding_new, name="new"),
     path("onboarding/<slug:slug>/", views.onboarding_detail, name="detail"),

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from polise.catalog.models import App
 from polise.core.jobs import enqueue_on_commit
 
-from . import selectors, services
+from . import overview, selectors, services
 from .forms import DropDatabaseForm, OnboardingForm
 from .models import Onboarding, ProvisionedDatabase, Step
 from .spec import OnboardingInvalid
@@ -133,3 +133,24 @@ def database_drop(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Dropped %(name)s.") % {"name": database.name})
     return redirect("onboarding:detail", slug=slug)
+
+
+@platform_team
+def platform(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "name")
+    sort = sort if sort in overview.SORTS else "name"
+    rows, reachable = overview.platform_overview(
+        apps=App.objects.visible_to(request.user), sort=sort
+    )
+    columns = [
+        ("name", _("App")),
+        ("deploy", _("Last deploy")),
+        ("health", _("Health")),
+        ("reports", _("Open reports")),
+        ("rating", _("Rating")),
+    ]
+    return render(
+        request,
+        "onboarding/platform.html",
+        {"rows": rows, "reachable": reachable, "sort": sort, "columns": columns},
+    )
