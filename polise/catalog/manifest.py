@@ -56,6 +56,8 @@ def manifest_problems(text: str, *, app: App) -> tuple[dict[str, Any], list[str]
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         return {}, [f"{MANIFEST_PATH} is not valid YAML: {exc}"]
+    if data is None:
+        return {}, [f"{MANIFEST_PATH} is missing or empty at this commit"]
     if not isinstance(data, dict):
         return {}, [f"{MANIFEST_PATH} must be a mapping of fields (name: ..., title: ...)"]
     problems = [
