@@ -9,6 +9,8 @@ from polise.forge import api, outbox
 from polise.forge.models import Delivery, Write
 from polise.forge.webhooks import handles
 
+from .services import invitation_mark_accepted
+
 
 def _touches_manifest(payload: dict) -> bool:
     return any(
@@ -51,3 +53,15 @@ def catalog_from_manifest(delivery: Delivery) -> str:
         },
     )
     return f"{MANIFEST_PATH} refused: {len(outcome.problems)} problem(s)"
+
+
+@handles("member")
+def invitation_accepted(delivery: Delivery) -> str:
+    """GitHub tells the repository's webhook when an invited developer accepts."""
+    if delivery.action != "added":
+        return f"{delivery.action}: ignored"
+    login = (delivery.payload.get("member") or {}).get("login")
+    if not isinstance(login, str):
+        return "no member login"
+    accepted = invitation_mark_accepted(repo=delivery.repo, login=login)
+    return f"{login} accepted" if accepted else "not an onboarding invitation"

@@ -593,6 +593,23 @@ def database_drop(*, database: ProvisionedDatabase, confirm: str) -> None:
     ProvisionedDatabase.objects.filter(pk=database.pk).update(dropped_at=timezone.now())
 
 
+def invitation_mark_accepted(*, repo: str, login: str) -> bool:
+    """Record that `login` accepted the invitation to `repo` (GitHub's `member` event)."""
+    with transaction.atomic():
+        step = (
+            Step.objects.select_for_update()
+            .filter(onboarding__app__repo__iexact=repo, name=Step.Name.COLLABORATORS)
+            .first()
+        )
+        invited = step.result.get("done", {}) if step is not None else {}
+        match = next((name for name in invited if name.lower() == login.lower()), None)
+        if step is None or match is None:
+            return False
+        accepted = sorted(set(step.result.get("accepted", [])) | {match})
+        Step.objects.filter(pk=step.pk).update(result={**step.result, "accepted": accepted})
+    return True
+
+
 def invitations_refresh(*, onboarding: Onboarding) -> list[str]:
     """Ask GitHub which invitations are still open; the others were accepted. Returns the
     logins still pending."""

@@ -223,3 +223,41 @@ def test_sealed_secrets_never_wait_in_the_outbox_as_plaintext(org, unit, app_nam
         assert len(sealed) > 48  # a sealed box: ephemeral key + MAC + ciphertext
     assert SealedBox  # libsodium's sealed boxes, opened by the fake with the repo's key
     assert Step.objects.filter(onboarding=onboarding, status="failed").count() == 0
+
+
+def test_an_accepted_invitation_arrives_as_a_member_event(
+    client, settings, org, unit, app_name, drain_jobs
+):
+    import hashlib
+    import hmac
+    import json
+    import uuid
+
+    from polise.onboarding.selectors import collaborators_of
+
+    org.auto_accept_invitations = False
+    try:
+        onboarding, _ = services.onboarding_start(request=parse(request_data(app_name)))
+        drain_jobs()
+    finally:
+        org.auto_accept_invitations = True
+    settings.GITHUB_WEBHOOK_SECRET = "member-secret"
+    body = json.dumps(
+        {
+            "action": "added",
+            "member": {"login": "sari-vendor"},
+            "repository": {"full_name": f"diskominfo/{app_name}"},
+        }
+    ).encode()
+    signature = hmac.new(b"member-secret", body, hashlib.sha256).hexdigest()
+
+    response = client.generic(
+        "POST", "/hooks/github", body, content_type="application/json",
+        HTTP_X_GITHUB_EVENT="member", HTTP_X_GITHUB_DELIVERY=str(uuid.uuid4()),
+        HTTP_X_HUB_SIGNATURE_256=f"sha256={signature}",
+    )  # fmt: skip
+    drain_jobs()
+
+    assert response.status_code in (200, 202)
+    pending = {c.login: c.pending for c in collaborators_of(onboarding=onboarding)}
+    assert pending == {"budi-dev": True, "sari-vendor": False, "citra-lead": True}
