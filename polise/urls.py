@@ -21,5 +21,6 @@ urlpatterns = [
     path("accounts/", include("polise.sso.github_urls")),  # SSO: sign in with GitHub
     path("", include("polise.reports.urls")),
     path("", include("polise.onboarding.urls")),
+    path("", include("polise.news.urls")),
     path("", include("polise.catalog.urls")),
 ]
