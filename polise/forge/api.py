@@ -6,7 +6,6 @@ Each function takes plain values, returns plain dataclasses and raises a ForgeEr
 
 from __future__ import annotations
 
-import base64
 import functools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -505,19 +504,3 @@ def protect_branch(repo: str, branch: str, *, required_checks: list[str]) -> Non
 def enable_private_vulnerability_reporting(repo: str) -> None:
     owner, name = split_repo(repo)
     _gh().rest.repos.enable_private_vulnerability_reporting(owner, name)
-
-
-@_forge_call("read file from")
-def read_file(repo: str, path: str, *, ref: str) -> str | None:
-    """A text file of `repo` at `ref`, or None when there is no such file there."""
-    owner, name = split_repo(repo)
-    try:
-        response = _gh().rest.repos.get_content(owner, name, path, ref=ref)
-    except GitHubException as exc:
-        if classify(exc, what=f"read {path} at {ref} from {repo}").status == 404:
-            return None
-        raise
-    data = response.json()
-    if not isinstance(data, dict) or data.get("type") != "file":
-        return None
-    return base64.b64decode(data.get("content", "")).decode("utf-8", errors="replace")

@@ -28,13 +28,15 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 
 from polise.accounts.models import OrgUnit
+from polise.catalog.manifest import MANIFEST_PATH, app_apply_manifest
 from polise.catalog.models import App
-from polise.core.jobs import backoff_seconds, enqueue_on_commit
+from polise.core.jobs import backoff_seconds, enqueue_on_commit, retrying_task
 from polise.deployments.models import DeployToken
 from polise.deployments.services import deploy_token_create, deploy_token_revoke
 from polise.forge import api as forge_api
 from polise.forge import outbox
 from polise.forge.errors import ForgeError
+from polise.forge.mirrors import services as mirrors
 from polise.forge.models import HookSecret, Write
 
 from . import databases, delivery, objectstore
@@ -635,3 +637,47 @@ def invitations_refresh_job(onboarding_id: int) -> str:
         onboarding=Onboarding.objects.select_related("app").get(pk=onboarding_id)
     )
     return f"pending: {', '.join(pending) or 'none'}"
+
+
+# --- catalog-as-code ----------------------------------------------------------------------------
+
+MANIFEST_MAX_BYTES = 256 * 1024
+
+
+@retrying_task(queue_name="default", max_attempts=8, base_delay=10.0, max_delay=900.0)
+def catalog_manifest_sync(app_id: int, *, ref: str, sha: str, branch: str) -> str:
+    """Read polise.yaml at the pushed head from the app's mirror and apply it; a file that
+    cannot be used opens one issue per commit (the outbox's key) and changes nothing."""
+    app = App.objects.filter(pk=app_id).first()
+    if app is None:
+        return "the app no longer exists"
+    mirrors.mirror_fetch(repo=app.repo, want=(ref, sha), default_branch=branch)
+    with mirrors.blobs(repo=app.repo) as reader:
+        blob = reader.read(f"{sha}:{MANIFEST_PATH}", max_bytes=MANIFEST_MAX_BYTES)
+    if blob is None:
+        text = ""  # no polise.yaml at this commit: refused below as missing
+    elif blob.data is None:
+        text = "{}"  # larger than any real polise.yaml: refused below with the schema's words
+    else:
+        text = blob.data.decode("utf-8", errors="replace")
+    outcome = app_apply_manifest(app=app, text=text, commit=sha)
+    if outcome.applied:
+        return f"{MANIFEST_PATH} applied: {', '.join(outcome.changed) or 'no change'}"
+    problems = "\n".join(f"- {p}" for p in outcome.problems)
+    outbox.write_enqueue(
+        # One issue per broken commit, however often the push is delivered or read.
+        key=f"catalog-manifest:{app.repo.lower()}:{sha}",
+        kind=Write.Kind.CREATE_ISSUE,
+        repo=app.repo,
+        payload={
+            "title": f"{MANIFEST_PATH} at {sha[:7]} cannot be used by Polise",
+            "body": (
+                f"Polise read `{MANIFEST_PATH}` at {sha} and left the catalog entry of "
+                f"**{app.name}** as it was, because:\n\n{problems}\n\n"
+                "Fix the file and push again; Polise reads it on every push to the default "
+                "branch that changes it."
+            ),
+            "labels": [],
+        },
+    )
+    return f"{MANIFEST_PATH} refused: {len(outcome.problems)} problem(s)"
