@@ -1,8 +1,9 @@
 """The `polise` command.
 
-`polise demo | serve | worker` run the portal; `polise onboard FILE.yaml` sets up an app; the GitOps kit's commands (`new`, `template`,
-`lint`, `deploy`, `rollback`) run without Django, inside a CI runner with no database; any
-other word is passed to Django's management commands (`polise migrate`, `polise createsuperuser`).
+`polise demo | serve | worker` run the portal; `polise onboard FILE.yaml` sets up an app; the
+GitOps kit's commands (`new`, `template`, `lint`, `deploy`, `rollback`) run without Django,
+inside a CI runner with no database; any other word is passed to Django's management commands
+(`polise migrate`, `polise createsuperuser`).
 """
 
 from __future__ import annotations
