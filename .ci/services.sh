@@ -27,6 +27,8 @@ su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='polise'\"" | 
   || su postgres -c "psql -qc \"CREATE ROLE polise LOGIN CREATEDB PASSWORD '$PG_PASSWORD'\""
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='polise'\"" | grep -q 1 \
   || su postgres -c "createdb -O polise polise"
+# Onboarding provisions apps' databases and roles as this role, as it does on the database node.
+su postgres -c "psql -qc 'ALTER ROLE polise CREATEROLE'"
 
 # MariaDB: mysqld_safe in the background unless a server already answers.
 if ! mysqladmin ping --silent 2>/dev/null; then
@@ -35,7 +37,7 @@ if ! mysqladmin ping --silent 2>/dev/null; then
   for _ in $(seq 60); do mysqladmin ping --silent 2>/dev/null && break; sleep 1; done
 fi
 mysql -uroot -e "CREATE USER IF NOT EXISTS 'polise'@'127.0.0.1' IDENTIFIED BY '$MY_PASSWORD';
-  GRANT ALL PRIVILEGES ON *.* TO 'polise'@'127.0.0.1'; FLUSH PRIVILEGES;"
+  GRANT ALL PRIVILEGES ON *.* TO 'polise'@'127.0.0.1' WITH GRANT OPTION; FLUSH PRIVILEGES;"
 
 export POLISE_TEST_POSTGRES_URL="postgres://polise:$PG_PASSWORD@127.0.0.1:5432/polise"
 export POLISE_TEST_MYSQL_URL="mysql://polise:$MY_PASSWORD@127.0.0.1:3306/polise_migrations"

@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
 # Bring the platform up on a swarm, in order, idempotently (run it again after adding nodes):
 #   1. label nodes from nodes.yaml (role=registry|app|awdi|storage|database)
-#   2. create the overlay networks (polise-proxy for routed services, polise-db for databases)
+#   2. create the overlay networks (polise-proxy for routed services, polise-db for databases,
+#      polise-docker for Polise's read-only view of the swarm)
 #   3. create missing secret files in $POLISE_SECRETS_DIR (random values, keys, htpasswd);
 #      Swarm secrets are created from them, named by content hash, by each stack's deploy
-#   4. deploy: registry, proxy, storage, databases, then Polise, each waited for
+#   4. deploy: registry, proxy, storage, databases, then Polise, each waited for; before
+#      Polise, its own PostgreSQL role and database (polise-database), made as every app's is
 # Run on a manager, with polise installed (pip install polise) and images in the registry.
 # Needs: POLISE_REGISTRY (e.g. registry.lan:5000), IMAGE_TAG (Polise's image tag); optional:
 # POLISE_DOMAIN (apps.lan), POLISE_SECRETS_DIR (infra/secrets), NODES (infra/nodes.yaml),
-# STACKS (which to deploy, default all, e.g. "postgresql polise").
+# STACKS (which to deploy, default all, e.g. "postgresql polise"); for polise-database,
+# POLISE_DB_ADMIN_URL (postgres://postgres@postgresql:5432/postgres, its password from
+# postgres_password) and POLISE_DB_RUN (how to run Polise's Python: default the Polise image
+# on the polise-db network, reading the secret files mounted read-only).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 : "${POLISE_REGISTRY:?set POLISE_REGISTRY, e.g. registry.lan:5000}"
 export POLISE_SECRETS_DIR=${POLISE_SECRETS_DIR:-$here/secrets}
 export POLISE_DOMAIN=${POLISE_DOMAIN:-apps.lan}
 nodes_file=${NODES:-$here/nodes.yaml}
-stacks=${STACKS:-registry proxy minio postgresql mysql polise}
+stacks=${STACKS:-registry proxy minio postgresql mysql docker-api polise-database polise}
 
 say() { echo "== $*"; }
 
@@ -33,9 +38,11 @@ while IFS=: read -r host role; do
 done <"$nodes_file"
 
 say "overlay networks"
-for net in polise-proxy polise-db; do
+for net in polise-proxy polise-db polise-docker; do
+  # polise-docker carries only Polise's reads of the swarm: nothing outside it is reachable.
+  internal=(); [ "$net" = polise-docker ] && internal=(--internal)
   docker network inspect "$net" >/dev/null 2>&1 \
-    || docker network create --driver overlay --attachable "$net" >/dev/null
+    || docker network create --driver overlay --attachable "${internal[@]}" "$net" >/dev/null
   echo "   $net"
 done
 
@@ -91,8 +98,26 @@ print(" ".join(f"{k}={v}" for k, v in stack.environ.items() if k.startswith("POL
 PY
 }
 
+polise_database() {  # Polise's own role and database on the PostgreSQL node, idempotently
+  say "Polise's own database"
+  local secrets=/run/polise-secrets run admin_password=()
+  if [ -n "${POLISE_DB_RUN:-}" ]; then
+    run=$POLISE_DB_RUN secrets=$POLISE_SECRETS_DIR
+  else
+    : "${IMAGE_TAG:?set IMAGE_TAG to the Polise image tag}"
+    # Root in this one-off container only to read the secret files (mode 600, owned by root).
+    run="docker run --rm --user 0 --network polise-db --entrypoint python3
+      -v $POLISE_SECRETS_DIR:$secrets:ro $POLISE_REGISTRY/polise:$IMAGE_TAG"
+  fi
+  [ -z "${POLISE_DB_ADMIN_URL:-}" ] && admin_password=(--admin-password-file "$secrets/postgres_password")
+  $run -m polise.onboarding.databases ensure \
+    --admin-url "${POLISE_DB_ADMIN_URL:-postgres://postgres@postgresql:5432/postgres}" \
+    "${admin_password[@]}" --name "${POLISE_DB_NAME:-polise}" \
+    --password-file "$secrets/polise_database_password"
+}
+
 for stack in $stacks; do
   [ "$stack" = polise ] && : "${IMAGE_TAG:?set IMAGE_TAG to the Polise image tag to deploy}"
-  deploy "$stack"
+  if [ "$stack" = polise-database ]; then polise_database; else deploy "$stack"; fi
 done
 say "done: Polise at https://polise.$POLISE_DOMAIN"

@@ -1,8 +1,9 @@
 """The `polise` command.
 
-`polise demo | serve | worker` run the portal; the GitOps kit's commands (`new`, `template`,
-`lint`, `deploy`, `rollback`) run without Django, inside a CI runner with no database; any
-other word is passed to Django's management commands (`polise migrate`, `polise createsuperuser`).
+`polise demo | serve | worker` run the portal; `polise onboard FILE.yaml` sets up an app; the
+GitOps kit's commands (`new`, `template`, `lint`, `deploy`, `rollback`) run without Django,
+inside a CI runner with no database; any other word is passed to Django's management commands
+(`polise migrate`, `polise createsuperuser`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,23 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_onboard(args: argparse.Namespace) -> int:
+    """`polise onboard FILE.yaml`: the onboarding form's fields from a file (see
+    docs/onboarding.md); the steps run on the worker, --wait follows them here."""
+    _django_setup()
+    import yaml
+
+    from polise.onboarding.cli import onboard
+
+    try:
+        with open(args.file, encoding="utf-8") as file:
+            data = yaml.safe_load(file)
+    except (OSError, yaml.YAMLError) as exc:
+        print(f"{args.file}: {exc}", file=sys.stderr)
+        return 2
+    return onboard(data, started_by=args.by, wait=args.wait)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polise", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -138,6 +156,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     worker.set_defaults(func=cmd_worker)
 
+    onboard = sub.add_parser("onboard", help="onboard an app from a YAML file (the form's fields)")
+    onboard.add_argument("file", metavar="FILE.yaml")
+    onboard.add_argument("--by", metavar="USERNAME", help="who is recorded as starting it")
+    onboard.add_argument("--wait", action="store_true", help="follow the steps until they end")
+    onboard.set_defaults(func=cmd_onboard)
+
     for name in sorted(GITOPS_COMMANDS):
         sub.add_parser(name, help="GitOps kit (see polise NAME --help)", add_help=False)
     sub.add_parser(
@@ -153,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return gitops_main(argv)
     parser = build_parser()
-    known = {"demo", "serve", "worker", "-h", "--help"}
+    known = {"demo", "serve", "worker", "onboard", "-h", "--help"}
     if argv and argv[0] not in known:
         _django_setup()
         from django.core.management import execute_from_command_line

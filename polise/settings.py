@@ -7,6 +7,7 @@ refuses to start unless the values a real deployment needs are present and sane.
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from pathlib import Path
 from typing import Any
@@ -97,10 +98,12 @@ INSTALLED_APPS = [
     "polise.deployments",
     "polise.sso",
     "polise.reports",
+    "polise.onboarding",
     "polise.news",
 ]
 
 MIDDLEWARE = [
+    "polise.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -291,6 +294,50 @@ GIT_FETCH_TIMEOUT_SECONDS = env.integer("POLISE_GIT_FETCH_TIMEOUT_SECONDS", 600,
 if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."
+    )
+
+# Prometheus: /metrics answers a scraper with this bearer token and/or from these networks
+# (comma-separated addresses or CIDR blocks); with neither, it is closed (404).
+METRICS_TOKEN = env.optional("POLISE_METRICS_TOKEN")
+try:
+    METRICS_NETWORKS = [
+        ipaddress.ip_network(net.strip(), strict=False)
+        for net in env.strings("POLISE_METRICS_NETWORKS", [])
+        if net.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"POLISE_METRICS_NETWORKS: {exc}; expected addresses or CIDR blocks, e.g. 10.0.9.0/24."
+    ) from exc
+if METRICS_TOKEN and len(METRICS_TOKEN) < 20:
+    raise ImproperlyConfigured("POLISE_METRICS_TOKEN is too short; use 20+ random characters.")
+
+# Onboarding: the servers Polise provisions apps on (read by polise.onboarding). Each admin
+# account is Polise's own on that server: PostgreSQL CREATEDB CREATEROLE (not superuser), MySQL
+# with GRANT OPTION, MinIO with the admin API; unset means that kind of resource is not offered.
+PROVISION_POSTGRES_URL = env.optional("POLISE_PROVISION_POSTGRES_URL")
+PROVISION_MYSQL_URL = env.optional("POLISE_PROVISION_MYSQL_URL")
+# Where apps' MySQL users may connect from ('%' = any host of the LAN that reaches the server).
+PROVISION_MYSQL_USER_HOST = env.string("POLISE_PROVISION_MYSQL_USER_HOST", "%")
+# The GitHub organisation new repositories go to, the registry and webhook URL the repositories
+# are set up with, the checks the default branch requires (the deploy workflow's job), and the
+# Docker API (a manager's) that Swarm secrets are made through.
+ONBOARDING_GITHUB_ORG = env.optional("POLISE_GITHUB_ORG")
+ONBOARDING_REGISTRY = env.optional("POLISE_REGISTRY") or ""
+ONBOARDING_WEBHOOK_URL = env.string("POLISE_WEBHOOK_URL", f"{BASE_URL}/hooks/github")
+ONBOARDING_REQUIRED_CHECKS = env.strings("POLISE_REQUIRED_CHECKS", ["deploy"])
+DOCKER_URL = env.string("POLISE_DOCKER_URL", "unix:///var/run/docker.sock")
+# Apps' live state comes through a read-only Docker API socket proxy; unset: not shown.
+DOCKER_READ_URL = env.optional("POLISE_DOCKER_READ_URL")
+MINIO_ENDPOINT_URL = env.optional("POLISE_MINIO_ENDPOINT_URL")
+MINIO_ADMIN_URL = env.optional("POLISE_MINIO_ADMIN_URL") or ""
+MINIO_ACCESS_KEY = env.optional("POLISE_MINIO_ACCESS_KEY")
+MINIO_SECRET_KEY = env.optional("POLISE_MINIO_SECRET_KEY")
+MINIO_REGION = env.string("POLISE_MINIO_REGION", "us-east-1")
+if MINIO_ENDPOINT_URL and not (MINIO_ACCESS_KEY and MINIO_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "POLISE_MINIO_ENDPOINT_URL is set but POLISE_MINIO_ACCESS_KEY and "
+        "POLISE_MINIO_SECRET_KEY (or their _FILE forms) are not; MinIO needs both."
     )
 
 # SSO ------------------------------------------------------------------------------------------

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -127,3 +133,68 @@ def page(chromium) -> Iterator:
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """A real S3-compatible server on loopback (moto's, a dev dependency), for the session:
+    no MinIO server can be installed here. Yields its URL; any access key works."""
+    moto = Path(sys.executable).parent / "moto_server"
+    if not moto.exists():
+        service_unavailable("moto", f"{moto} is missing (the moto[server] dev dependency)")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [str(moto), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/moto-api/", timeout=1).close()
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                service_unavailable("moto", "moto_server did not start")
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _minio_admin_server():
+    from tests.fakes.minio_admin import MinioAdminFake
+
+    fake = MinioAdminFake()
+    server, _thread = fake.start()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def minio_admin(_minio_admin_server):
+    """The MinIO admin API stand-in, empty; the test fails on any request MinIO would refuse."""
+    fake = _minio_admin_server
+    fake.reset()
+    yield fake
+    violations = list(fake.violations)
+    fake.reset()
+    if violations:
+        pytest.fail("MinIO admin API: " + "; ".join(violations), pytrace=False)
+
+
+@pytest.fixture
+def object_storage(settings, s3_server, minio_admin):
+    """Polise's MinIO settings pointed at moto (S3) and the admin API stand-in."""
+    settings.MINIO_ENDPOINT_URL = s3_server
+    settings.MINIO_ADMIN_URL = minio_admin.url
+    settings.MINIO_ACCESS_KEY = minio_admin.access_key
+    settings.MINIO_SECRET_KEY = minio_admin.secret_key
+    settings.MINIO_REGION = minio_admin.region
+    return minio_admin

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from polise.catalog.models import AccessPolicy
 from polise.news.models import Item, Update
+from polise.onboarding.models import Onboarding, ProvisionedDatabase, Step
 from polise.reports.models import Attachment, Comment, Report
 from tests.factories import make_app, make_unit, make_user
 
@@ -43,6 +44,7 @@ class World:
     comment: Comment
     update: Update
     item: Item
+    database: ProvisionedDatabase
 
 
 @pytest.fixture
@@ -121,7 +123,16 @@ def world(tmp_path, settings) -> World:
         author_email="ayu@example.go.id",
         committed_at=timezone.now(),
     )
-    return World(app, insider, outsider, report, security_report, attachment, comment, update, item)
+    onboarding = Onboarding.objects.create(app=app, spec={"name": app.slug, "title": SECRET})
+    Step.objects.create(
+        onboarding=onboarding, name="repo", position=0, status="failed", detail=f"{SECRET} failed"
+    )
+    database = ProvisionedDatabase.objects.create(
+        app=app, engine="postgresql", name=f"db_{SECRET}", user=f"db_{SECRET}"
+    )
+    return World(
+        app, insider, outsider, report, security_report, attachment, comment, update, item, database
+    )
 
 
 Request = tuple[str, str]  # (method, path)
@@ -159,6 +170,21 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     "news:item_visibility": lambda w: [
         ("post", f"/apps/{w.app.slug}/news/items/{w.item.pk}/visibility/")
     ],
+    # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
+    "onboarding:list": lambda w: [("get", "/onboarding/")],
+    "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
+    "onboarding:new": lambda w: [("get", "/onboarding/new/"), ("post", "/onboarding/new/")],
+    "onboarding:detail": lambda w: [
+        ("get", f"/onboarding/{w.app.slug}/"),
+        ("get", f"/onboarding/{w.app.slug}/?part=steps"),
+    ],
+    "onboarding:retry": lambda w: [("post", f"/onboarding/{w.app.slug}/steps/repo/retry/")],
+    "onboarding:refresh_invitations": lambda w: [
+        ("post", f"/onboarding/{w.app.slug}/invitations/refresh/")
+    ],
+    "onboarding:drop_database": lambda w: [
+        ("post", f"/onboarding/{w.app.slug}/databases/{w.database.pk}/drop/")
+    ],
 }
 
 LISTINGS: dict[str, Callable[[World], list[Request]]] = {
@@ -177,6 +203,7 @@ TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
 UNRELATED = {
     "healthz": "process health probe",
     "readyz": "database readiness probe",
+    "metrics": "counts by kind for Prometheus, no app names; token or network only",
     "set_language": "stores the language choice",
     "forge:github_webhook": "GitHub's signed deliveries only",
     "sso:forward_auth": "answers the proxy; walked by tests/sso/test_forward_auth.py",
@@ -285,3 +312,8 @@ def test_the_insider_does_see_the_app(client, world):
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
     for path in ("/news/", "/news/feed.atom", f"/apps/{world.app.slug}/news/feed.atom"):
         assert SECRET in client.get(path).content.decode().lower(), path
+    world.insider.is_staff = True  # the platform team sees the onboarding
+    world.insider.save()
+    assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()
+    assert SECRET in client.get("/onboarding/").content.decode().lower()
+    assert SECRET in client.get("/platform/").content.decode().lower()

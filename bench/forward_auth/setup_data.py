@@ -12,9 +12,8 @@ from django.core.management import call_command  # noqa: E402
 from django.test import RequestFactory  # noqa: E402
 
 from polise.accounts.models import OrgUnit, User  # noqa: E402
-from polise.catalog.models import App  # noqa: E402
+from polise.catalog.models import AccessPolicy, App  # noqa: E402
 from polise.sso import services  # noqa: E402
-from polise.sso.models import AccessPolicy  # noqa: E402
 
 call_command("migrate", interactive=False, verbosity=0)
 unit, _ = OrgUnit.objects.get_or_create(slug="bkd", defaults={"name": "BKD"})

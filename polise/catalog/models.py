@@ -75,6 +75,16 @@ class App(models.Model):
     lifecycle = models.CharField(
         _("lifecycle"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.ACTIVE
     )
+    # Which commits make news (polise.yaml's `news`: types, skip_paths, skip_marker).
+    news_rules = models.JSONField(_("news rules"), default=dict, blank=True)
+    # Catalog-as-code: the fields the repository's polise.yaml sets, the commit they were read
+    # at, and what was wrong with the newest file if it could not be used.
+    repo_fields = models.JSONField(_("fields from the repository"), default=list, blank=True)
+    manifest_commit = models.CharField(_("polise.yaml commit"), max_length=40, blank=True)
+    manifest_problem = models.TextField(_("polise.yaml problem"), blank=True)
+    manifest_problem_commit = models.CharField(
+        _("commit of the polise.yaml problem"), max_length=40, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

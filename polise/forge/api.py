@@ -15,7 +15,7 @@ from typing import Any, ParamSpec, TypeVar
 from githubkit.exception import GitHubException
 
 from . import client
-from .errors import ForgeError, PermanentForgeError, classify
+from .errors import ForgeError, NotFound, PermanentForgeError, classify
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -290,3 +290,217 @@ def create_vulnerability_report(repo: str, *, summary: str, description: str) ->
     # succeeded must never look like a failure.
     data = response.json()
     return Advisory(data["ghsa_id"], data["html_url"])
+
+
+# --- setting up a repository (onboarding) ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RepoState:
+    full_name: str
+    private: bool
+    default_branch: str
+    html_url: str
+    created_at: datetime
+    head_sha: str | None  # None: no commit yet
+    head_message: str
+
+
+@_forge_call("get repository")
+def get_repo_state(repo: str) -> RepoState | None:
+    """The repository with its default branch's head, or None if there is no such repository."""
+    owner, name = split_repo(repo)
+    try:
+        data = _gh().rest.repos.get(owner, name).parsed_data
+    except GitHubException as exc:
+        if classify(exc, what=f"get repository {repo}").status == 404:
+            return None
+        raise
+    head_sha, head_message = None, ""
+    try:
+        head = _gh().rest.repos.get_commit(owner, name, data.default_branch).parsed_data
+        head_sha, head_message = head.sha, head.commit.message
+    except GitHubException as exc:
+        if classify(exc, what=f"get head of {repo}").status not in (404, 409, 422):
+            raise  # 409: empty repository; 404/422: no such branch yet
+    return RepoState(
+        data.full_name,
+        data.private,
+        data.default_branch,
+        data.html_url,
+        data.created_at,
+        head_sha,
+        head_message,
+    )
+
+
+@_forge_call("create repository")
+def create_org_repo(repo: str, *, private: bool, description: str, homepage: str = "") -> Repo:
+    """A new repository in the organisation, with GitHub's initial commit (the Git Data API,
+    which pushes the first real commit, does not work on an empty repository)."""
+    owner, name = split_repo(repo)
+    extra = {"homepage": homepage} if homepage else {}
+    data = (
+        _gh()
+        .rest.repos.create_in_org(
+            owner,
+            name=name,
+            private=private,
+            description=description,
+            auto_init=True,
+            has_wiki=False,
+            **extra,
+        )
+        .parsed_data
+    )
+    return Repo(
+        data.full_name, data.private, bool(data.has_issues), data.default_branch, data.html_url
+    )
+
+
+@_forge_call("push first commit to")
+def replace_history_with(
+    repo: str, *, branch: str, files: dict[str, str], message: str, author: dict[str, str]
+) -> str:
+    """Make `files` the only commit of `branch` (a root commit, force-set): the rendered
+    template becomes the repository's first commit. Returns the commit's sha."""
+    owner, name = split_repo(repo)
+    tree = (
+        _gh()
+        .rest.git.create_tree(
+            owner,
+            name,
+            tree=[
+                {"path": path, "mode": "100644", "type": "blob", "content": content}
+                for path, content in sorted(files.items())
+            ],
+        )
+        .parsed_data
+    )
+    commit = (
+        _gh()
+        .rest.git.create_commit(
+            owner, name, message=message, tree=tree.sha, parents=[], author=author
+        )
+        .parsed_data
+    )
+    _gh().rest.git.update_ref(owner, name, f"heads/{branch}", sha=commit.sha, force=True)
+    return str(commit.sha)
+
+
+@_forge_call("look up GitHub user")
+def user_exists(login: str) -> bool:
+    try:
+        _gh().rest.users.get_by_username(login)
+    except GitHubException as exc:
+        if classify(exc, what=f"look up {login}").status == 404:
+            return False
+        raise
+    return True
+
+
+@_forge_call("invite collaborator to")
+def add_collaborator(repo: str, login: str, *, permission: str) -> bool:
+    """Give `login` `permission` on `repo`: True when GitHub sent an invitation that the person
+    has yet to accept, False when they were a collaborator already. A login GitHub does not
+    know is a NotFound naming it."""
+    owner, name = split_repo(repo)
+    try:
+        response = _gh().rest.repos.add_collaborator(owner, name, login, permission=permission)
+    except GitHubException as exc:
+        error = classify(exc, what=f"invite {login} to {repo}")
+        if error.status == 404:
+            raise NotFound(
+                f"GitHub has no user {login!r} (or cannot see {repo})", status=404
+            ) from exc
+        raise error from exc
+    return response.status_code == 201
+
+
+@_forge_call("list invitations of")
+def pending_invitations(repo: str) -> dict[str, str]:
+    """Open invitations to `repo`: login -> permission."""
+    owner, name = split_repo(repo)
+    return {
+        data.invitee.login: data.permissions
+        for data in _gh().rest.paginate(
+            _gh().rest.repos.list_invitations, owner=owner, repo=name, per_page=100
+        )
+        if data.invitee
+    }
+
+
+@_forge_call("read the Actions public key of")
+def actions_public_key(repo: str) -> tuple[str, str]:
+    """(key id, base64 public key) to seal Actions secrets for `repo` with."""
+    owner, name = split_repo(repo)
+    data = _gh().rest.actions.get_repo_public_key(owner, name).parsed_data
+    return data.key_id, data.key
+
+
+@_forge_call("set Actions secret in")
+def set_actions_secret(repo: str, name: str, *, encrypted_value: str, key_id: str) -> None:
+    """Create or replace a secret, already sealed with the repository's key (so the plaintext
+    never waits in Polise's outbox)."""
+    owner, repo_name = split_repo(repo)
+    _gh().rest.actions.create_or_update_repo_secret(
+        owner, repo_name, name, encrypted_value=encrypted_value, key_id=key_id
+    )
+
+
+@_forge_call("set Actions variable in")
+def set_actions_variable(repo: str, name: str, *, value: str) -> None:
+    owner, repo_name = split_repo(repo)
+    try:
+        _gh().rest.actions.create_repo_variable(owner, repo_name, name=name, value=value)
+    except GitHubException as exc:
+        if classify(exc, what=f"create variable {name}").status != 409:
+            raise
+        _gh().rest.actions.update_repo_variable(owner, repo_name, name, value=value)
+
+
+@_forge_call("create webhook in")
+def ensure_hook(repo: str, *, url: str, events: list[str], secret: str) -> int:
+    """The repository's webhook to `url`, created or brought in line (events, secret);
+    returns its id. One hook per URL: GitHub refuses a second one anyway."""
+    owner, name = split_repo(repo)
+    config = {"url": url, "content_type": "json", "secret": secret, "insecure_ssl": "0"}
+    for hook in _gh().rest.paginate(
+        _gh().rest.repos.list_webhooks, owner=owner, repo=name, per_page=100
+    ):
+        if hook.config and hook.config.url == url:
+            _gh().rest.repos.update_webhook(
+                owner, name, hook.id, config=config, events=events, active=True
+            )
+            return int(hook.id)
+    data = (
+        _gh()
+        .rest.repos.create_webhook(
+            owner, name, name="web", config=config, events=events, active=True
+        )
+        .parsed_data
+    )
+    return int(data.id)
+
+
+@_forge_call("protect branch of")
+def protect_branch(repo: str, branch: str, *, required_checks: list[str]) -> None:
+    """Require the checks, refuse force pushes and deletion; admins keep a way out."""
+    owner, name = split_repo(repo)
+    _gh().rest.repos.update_branch_protection(
+        owner,
+        name,
+        branch,
+        required_status_checks={"strict": True, "contexts": required_checks},
+        enforce_admins=False,
+        required_pull_request_reviews=None,
+        restrictions=None,
+        allow_force_pushes=False,
+        allow_deletions=False,
+    )
+
+
+@_forge_call("enable private vulnerability reporting of")
+def enable_private_vulnerability_reporting(repo: str) -> None:
+    owner, name = split_repo(repo)
+    _gh().rest.repos.enable_private_vulnerability_reporting(owner, name)

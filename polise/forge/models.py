@@ -17,6 +17,16 @@ class Write(models.Model):
             "create_vulnerability_report",
             _("Create vulnerability report"),
         )
+        SET_UP_REPOSITORY = "set_up_repository", _("Set up repository")
+        ADD_COLLABORATOR = "add_collaborator", _("Add collaborator")
+        SET_ACTIONS_SECRET = "set_actions_secret", _("Set Actions secret")
+        SET_ACTIONS_VARIABLE = "set_actions_variable", _("Set Actions variable")
+        ENSURE_WEBHOOK = "ensure_webhook", _("Create webhook")
+        PROTECT_BRANCH = "protect_branch", _("Protect branch")
+        ENABLE_VULNERABILITY_REPORTING = (
+            "enable_vulnerability_reporting",
+            _("Enable private vulnerability reporting"),
+        )
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")

@@ -22,7 +22,7 @@ from django_tasks import task
 
 from polise.core.jobs import backoff_seconds, enqueue_on_commit
 
-from . import api
+from . import api, repo_setup
 from .errors import ForgeError, PermanentForgeError, RetryableForgeError
 from .models import Write
 
@@ -172,6 +172,7 @@ PERFORMERS: dict[str, Callable[[Write], dict[str, Any]]] = {
     Write.Kind.CREATE_COMMENT: _create_comment,
     Write.Kind.ADD_LABELS: _add_labels,
     Write.Kind.CREATE_VULNERABILITY_REPORT: _create_vulnerability_report,
+    **repo_setup.PERFORMERS,
 }
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core import signing
 
 from polise.catalog.access import AccessRule
+from polise.core.metrics import forward_auth_tally
 
 from . import cache
 from .cache import SessionInfo
@@ -31,6 +32,11 @@ _NO_STORE = [("Cache-Control", "no-store"), ("Content-Type", "text/plain; charse
 _signer: signing.Signer | None = None
 # Cache misses so far (in this process): tells the WSGI entry whether the database was used.
 _misses = [0]
+# Decisions counted for /metrics (see polise.core.metrics.DecisionTally for the cost).
+_ALLOWED, _DENIED, _SIGN_IN, _UNKNOWN_APP = (
+    forward_auth_tally.counter(d) for d in ("allowed", "denied", "sign_in", "unknown_app")
+)
+_FLUSH = forward_auth_tally.FLUSH_MASK
 
 
 def _unsign(value: str) -> str | None:
@@ -174,12 +180,16 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
     host, scheme = _forwarded_host(environ)
     rule = app_rule(host, scheme) if host else None
     if rule is None:
+        if not next(_UNKNOWN_APP) & _FLUSH:
+            forward_auth_tally.flush()
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "unknown-app")]
 
     raw = _cookie(environ, settings.FORWARD_AUTH_COOKIE_NAME)
     sid = _unsign(raw) if raw else None
     info = session_info(sid) if sid else None
     if info is None:
+        if not next(_SIGN_IN) & _FLUSH:
+            forward_auth_tally.flush()
         login = f"{settings.BASE_URL}/login/?" + urlencode({"next": _original_url(environ)})
         if nginx:
             # nginx cannot URL-encode the original URL itself; it takes the ready login URL
@@ -187,7 +197,11 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
             return "401 Unauthorized", [*_NO_STORE, ("X-Polise-Login-Url", login)]
         return "302 Found", [*_NO_STORE, ("Location", login)]
     if not rule.allows(user_id=info.user_id, unit_ids=info.unit_ids, is_staff=info.is_staff):
+        if not next(_DENIED) & _FLUSH:
+            forward_auth_tally.flush()
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "not-allowed")]
+    if not next(_ALLOWED) & _FLUSH:
+        forward_auth_tally.flush()
     return "200 OK", list(info.headers)
 
 

@@ -117,6 +117,9 @@ def swarm() -> Swarm:
             service_unavailable("base images", f"{base} is missing; source .ci/swarm.sh")
     sh("docker", "network", "create", "--driver", "overlay", "--attachable", "polise-db",
        check=False)  # fmt: skip
+    # Polise's read-only view of the swarm (infra/stacks/docker-stack.docker-api.yml).
+    sh("docker", "network", "create", "--driver", "overlay", "--attachable", "--internal",
+       "polise-docker", check=False)  # fmt: skip
     build_and_push(HERE / "images" / "edge", f"{REGISTRY}/ci/edge:1")
     return Swarm(registry=REGISTRY)
 

@@ -14,7 +14,19 @@ from urllib.parse import urlencode
 from nacl.exceptions import CryptoError
 from nacl.public import SealedBox
 
-from .state import Comment, Hook, Issue, Label, Repo, Secret, User, Variable, git_sha, now_iso
+from .state import (
+    Comment,
+    Commit,
+    Hook,
+    Issue,
+    Label,
+    Repo,
+    Secret,
+    User,
+    Variable,
+    git_sha,
+    now_iso,
+)
 
 if TYPE_CHECKING:
     from .fake import GitHubFake
@@ -258,37 +270,84 @@ def add_collaborator(call: Call) -> Result:
     repo = get_repo(call)
     login = call.params["username"]
     permission = (call.body or {}).get("permission", "push")
+    if login.lower() in fake.state.unknown_logins:
+        raise not_found()
     if login.lower() in {c.lower() for c in repo.collaborators}:
         repo.collaborators[login] = permission
         return Result(204)
     invitee = fake.state.user(login)
-    invitation = {
-        "id": fake.state.next_id(),
-        "login": invitee.login,
-        "permissions": permission,
-        "created_at": now_iso(),
-    }
-    repo.invitations.append(invitation)
+    pending = [i for i in repo.invitations if i["login"].lower() == login.lower()]
+    if pending:  # inviting again updates the open invitation
+        invitation = pending[0]
+        invitation["permissions"] = permission
+    else:
+        invitation = {
+            "id": fake.state.next_id(),
+            "login": invitee.login,
+            "permissions": permission,
+            "created_at": now_iso(),
+        }
+        repo.invitations.append(invitation)
+        fake.state.count_create("invitation")
     if fake.auto_accept_invitations:
-        repo.collaborators[invitee.login] = permission
-    fake.state.count_create("invitation")
+        fake.state.accept_invitation(repo.owner.login, repo.name, invitee.login)
+    return Result(201, invitation_json(call, repo, invitation))
+
+
+def invitation_json(call: Call, repo: Repo, invitation: dict[str, Any]) -> dict[str, Any]:
+    fake = call.fake
     api = f"{fake.base_url}/repos/{repo.full_name}"
-    perm_name = {"pull": "read", "push": "write"}.get(permission, permission)
+    perm_name = {"pull": "read", "push": "write"}.get(
+        invitation["permissions"], invitation["permissions"]
+    )
+    return {
+        "id": invitation["id"],
+        "node_id": f"RI_{invitation['id']}",
+        "repository": fake.state.minimal_repository(repo),
+        "invitee": fake.state.simple_user(fake.state.user(invitation["login"])),
+        "inviter": fake.state.simple_user(actor(call)),
+        "permissions": perm_name
+        if perm_name in {"read", "write", "admin", "triage", "maintain"}
+        else "write",
+        "created_at": invitation["created_at"],
+        "expired": False,
+        "url": f"{api}/invitations/{invitation['id']}",
+        "html_url": f"{fake.state.html_base}/{repo.full_name}/invitations",
+    }
+
+
+@route("GET", "/repos/{owner}/{repo}/invitations")
+def list_invitations(call: Call) -> Result:
+    repo = get_repo(call)
+    pending = [invitation_json(call, repo, i) for i in call.fake.state.pending_invitations(repo)]
+    chunk, headers = paginate(call, pending)
+    return Result(200, chunk, headers)
+
+
+@route("GET", "/users/{username}")
+def get_user(call: Call) -> Result:
+    login = call.params["username"]
+    if login.lower() in call.fake.state.unknown_logins:
+        raise not_found()
+    user = call.fake.state.user(login)
+    stamp = call.fake.started_at
     return Result(
-        201,
+        200,
         {
-            "id": invitation["id"],
-            "node_id": f"RI_{invitation['id']}",
-            "repository": fake.state.minimal_repository(repo),
-            "invitee": fake.state.simple_user(invitee),
-            "inviter": fake.state.simple_user(actor(call)),
-            "permissions": perm_name
-            if perm_name in {"read", "write", "admin", "triage", "maintain"}
-            else "write",
-            "created_at": invitation["created_at"],
-            "expired": False,
-            "url": f"{api}/invitations/{invitation['id']}",
-            "html_url": f"{fake.state.html_base}/{repo.full_name}/invitations",
+            **call.fake.state.simple_user(user),
+            "name": user.name,
+            "company": None,
+            "blog": None,
+            "location": None,
+            "email": user.email,
+            "hireable": None,
+            "bio": None,
+            "public_repos": 0,
+            "public_gists": 0,
+            "followers": 0,
+            "following": 0,
+            "created_at": stamp,
+            "updated_at": stamp,
         },
     )
 
@@ -890,6 +949,138 @@ def get_contents(call: Call) -> Result:
         for name, kind in sorted(children.items())
     ]
     return Result(200, entries)
+
+
+# --- Git Data API: trees, commits, refs (how Polise pushes a first commit without git) -----
+
+
+def _git_commit_json(call: Call, repo: Repo, commit: Commit) -> dict[str, Any]:
+    api = f"{call.fake.base_url}/repos/{repo.full_name}"
+    html = f"{call.fake.state.html_base}/{repo.full_name}"
+
+    def person(p: dict[str, Any]) -> dict[str, Any]:
+        return {"name": p["name"], "email": p["email"], "date": p["date"]}
+
+    return {
+        "sha": commit.sha,
+        "node_id": f"C_{commit.sha[:12]}",
+        "url": f"{api}/git/commits/{commit.sha}",
+        "html_url": f"{html}/commit/{commit.sha}",
+        "author": person(commit.author),
+        "committer": person(commit.committer),
+        "tree": {"sha": commit.tree_sha, "url": f"{api}/git/trees/{commit.tree_sha}"},
+        "message": commit.message,
+        "parents": [
+            {"sha": p, "url": f"{api}/git/commits/{p}", "html_url": f"{html}/commit/{p}"}
+            for p in commit.parents
+        ],
+        "verification": {
+            "verified": False,
+            "reason": "unsigned",
+            "signature": None,
+            "payload": None,
+            "verified_at": None,
+        },
+    }
+
+
+@route("POST", "/repos/{owner}/{repo}/git/trees")
+def create_tree(call: Call) -> Result:
+    repo = get_repo(call)
+    if not repo.commits:
+        raise ApiError(409, "Git Repository is empty.")
+    body = call.body
+    files: dict[str, bytes] = {}
+    if body.get("base_tree"):
+        base = repo.trees.get(body["base_tree"]) or next(
+            (c.files for c in repo.commits.values() if c.tree_sha == body["base_tree"]), None
+        )
+        if base is None:
+            raise ApiError(422, "Invalid tree info")
+        files = dict(base)
+    for entry in body["tree"]:
+        if entry.get("type", "blob") != "blob" or "content" not in entry:
+            raise ApiError(422, "The fake takes blob entries with inline content only")
+        files[entry["path"].strip("/")] = entry["content"].encode()
+    sha = tree_sha(files)
+    repo.trees[sha] = files
+    api = f"{call.fake.base_url}/repos/{repo.full_name}"
+    return Result(
+        201,
+        {
+            "sha": sha,
+            "url": f"{api}/git/trees/{sha}",
+            "truncated": False,
+            "tree": [
+                {
+                    "path": path,
+                    "mode": "100644",
+                    "type": "blob",
+                    "sha": git_sha("blob", data),
+                    "size": len(data),
+                    "url": f"{api}/git/blobs/{git_sha('blob', data)}",
+                }
+                for path, data in sorted(files.items())
+            ],
+        },
+    )
+
+
+@route("POST", "/repos/{owner}/{repo}/git/commits")
+def create_git_commit(call: Call) -> Result:
+    repo = get_repo(call)
+    body = call.body
+    files = repo.trees.get(body["tree"])
+    if files is None:
+        raise ApiError(422, "Tree SHA does not exist")
+    parents = list(body.get("parents") or [])
+    if any(p not in repo.commits for p in parents):
+        raise ApiError(422, "Parent SHA does not exist or is not a commit object")
+    author = dict(body.get("author") or {"name": actor(call).login, "email": "bot@example.org"})
+    author.setdefault("date", now_iso())
+    old = repo.commits[parents[0]].files if parents else {}
+    sha = git_sha("commit", repo.id, body["tree"], body["message"], *parents, author["date"])
+    repo.commits[sha] = Commit(
+        sha,
+        body["tree"],
+        body["message"],
+        author,
+        dict(body.get("committer") or author),
+        parents,
+        dict(files),
+        added=[p for p in files if p not in old],
+        modified=[p for p in files if p in old and old[p] != files[p]],
+        removed=[p for p in old if p not in files],
+    )
+    call.fake.state.count_create("git_commit")
+    return Result(201, _git_commit_json(call, repo, repo.commits[sha]))
+
+
+@route("PATCH", "/repos/{owner}/{repo}/git/refs/{ref}")
+def update_git_ref(call: Call) -> Result:
+    repo = get_repo(call)
+    ref = call.params["ref"]
+    if not ref.startswith("heads/") or ref[len("heads/") :] not in repo.branches:
+        raise ApiError(422, "Reference does not exist")
+    branch = ref[len("heads/") :]
+    sha = call.body["sha"]
+    if sha not in repo.commits:
+        raise ApiError(422, "Object does not exist")
+    ancestors = {c.sha for c in repo.history(sha)}
+    if repo.branches[branch] not in ancestors and not call.body.get("force"):
+        raise ApiError(422, "Update is not a fast forward")
+    repo.branches[branch] = sha
+    repo.pushed_at = now_iso()
+    api = f"{call.fake.base_url}/repos/{repo.full_name}"
+    return Result(
+        200,
+        {
+            "ref": f"refs/{ref}",
+            "node_id": f"REF_{sha[:12]}",
+            "url": f"{api}/git/refs/{ref}",
+            "object": {"type": "commit", "sha": sha, "url": f"{api}/git/commits/{sha}"},
+        },
+    )
 
 
 # --- apps and rate limit ----------------------------------------------------------------------

@@ -243,7 +243,7 @@ def _index(spec: dict[str, Any]) -> dict[str, Any]:
 # --- routing ----------------------------------------------------------------------------------
 
 # Path parameters that may hold slashes (a file path, a ref like heads/feature/x).
-_GREEDY = {"path"}
+_GREEDY = {"path", "ref"}
 
 
 def _route_regex(template: str) -> tuple[re.Pattern[str], list[str]]:

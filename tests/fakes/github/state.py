@@ -154,6 +154,7 @@ class Repo:
     advisories: list[dict[str, Any]] = field(default_factory=list)
     commits: dict[str, Commit] = field(default_factory=dict)
     branches: dict[str, str] = field(default_factory=dict)  # branch -> head sha
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)  # Git Data API trees
 
     @property
     def full_name(self) -> str:
@@ -194,6 +195,8 @@ class State:
         self.repos: dict[tuple[str, str], Repo] = {}
         # counts of successful creates, by kind ("issue", "comment", "repo", ...)
         self.created: dict[str, int] = {}
+        # Logins GitHub does not know (lower case): inviting one is a 404, as on GitHub.
+        self.unknown_logins: set[str] = set()
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -211,6 +214,18 @@ class State:
         return self.repos.get((owner.lower(), name.lower()))
 
     # --- inspection helpers for tests -------------------------------------------------------
+
+    def accept_invitation(self, owner: str, name: str, login: str) -> None:
+        """The invited developer accepts on GitHub."""
+        repo = self.repo(owner, name)
+        assert repo is not None, f"no repository {owner}/{name}"
+        for invitation in [i for i in repo.invitations if i["login"].lower() == login.lower()]:
+            repo.collaborators[invitation["login"]] = invitation["permissions"]
+            repo.invitations.remove(invitation)
+
+    def pending_invitations(self, repo: Repo) -> list[dict[str, Any]]:
+        members = {c.lower() for c in repo.collaborators}
+        return [i for i in repo.invitations if i["login"].lower() not in members]
 
     def issues(self, owner: str, name: str) -> list[Issue]:
         repo = self.repo(owner, name)
