@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from polise.gitops.deploy.interpolate import InterpolationError, interpolate
 from polise.gitops.deploy.stack import StackError, load_stack, pin_images
 from polise.gitops.deploy.watch import Baseline, classify_task_failure, judge, timeout_for
 
@@ -131,13 +130,6 @@ def test_timeout_comes_from_update_and_rollback_settings():
     )  # fmt: skip
     # Update: 2 batches x (60 start + 50 health + 60 monitor + 10 delay); rollback: 2 x 170.
     assert timeout_for([svc]).seconds == 2 * 180 + 2 * 170
-
-
-def test_interpolation_follows_compose():
-    env = {"A": "x", "E": ""}
-    assert interpolate("$A ${A} ${E:-d} ${E-d} ${U-d} ${A:+alt} $$A", env) == "x x d  d alt $A"
-    with pytest.raises(InterpolationError, match="IMAGE_TAG is required: set it"):
-        interpolate("${IMAGE_TAG:?set it}", env)
 
 
 def test_stack_hashes_secrets_and_pins_images(tmp_path: Path):

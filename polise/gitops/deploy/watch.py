@@ -65,6 +65,16 @@ def _health(container: dict[str, Any] | None) -> tuple[str, str]:
     return str(health.get("Status", "")), output.splitlines()[-1][:300] if output else ""
 
 
+def _memory_limit(task: dict[str, Any]) -> str:
+    limit = (((task.get("Spec") or {}).get("Resources") or {}).get("Limits") or {}).get(
+        "MemoryBytes"
+    )
+    if not limit:
+        return "no memory limit is set, so the node itself ran out of memory"
+    mib, rest = divmod(int(limit), 1024 * 1024)
+    return f"the service's memory limit is {mib} MiB" if not rest else f"its limit is {limit} B"
+
+
 def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) -> Cause:
     """Why a task failed, was rejected, or stopped while it should run, in words a developer
     can act on."""
@@ -80,7 +90,13 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
         # an unhealthy task with SIGTERM, exit 0 or 143, or SIGKILL, 137).
         return Cause("task_failed", f"{where}: exit code {exit_code}" + (f": {err}" if err else ""))
     container_id = container_status.get("ContainerID")
-    health, output = _health(inspect(container_id) if inspect and container_id else None)
+    container = inspect(container_id) if inspect and container_id else None
+    # The kernel's OOM killer first: Docker also marks such a container unhealthy.
+    if ((container or {}).get("State") or {}).get("OOMKilled"):
+        return Cause(
+            "oom_killed", f"{where}: killed out of memory (exit 137); {_memory_limit(task)}"
+        )
+    health, output = _health(container)
     if health == "unhealthy":
         return Cause(
             "health_check_failed",
@@ -94,9 +110,11 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
     if "unhealthy" in lowered:
         return Cause("health_check_failed", f"{where}: the health check failed ({err})")
     if exit_code == 137:
+        # On another node the container cannot be inspected; 137 is SIGKILL, most often the
+        # OOM killer at the limit.
         return Cause(
             "oom_killed",
-            f"{where}: killed with exit 137 (out of memory at the service's limit, or SIGKILL)",
+            f"{where}: killed with exit 137, most likely out of memory; {_memory_limit(task)}",
         )
     if status.get("State") == "rejected":
         return Cause("task_rejected", f"{where}: rejected: {err or 'no reason given'}")
