@@ -71,7 +71,9 @@ def _docker_cli() -> str:
         else None
     )
     if probe is None or probe.returncode != 0:
-        service_unavailable("docker CLI", "`docker stack config` (Docker CLI 23 or newer) is needed")
+        service_unavailable(
+            "docker CLI", "`docker stack config` (Docker CLI 23 or newer) is needed"
+        )
     assert docker
     return docker
 

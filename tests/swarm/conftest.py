@@ -7,6 +7,8 @@ Images are built with the legacy builder (DOCKER_BUILDKIT=0, nothing is pulled) 
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -19,6 +21,7 @@ import pytest
 import yaml
 
 from tests.conftest import service_unavailable
+from tests.gitops.conftest import _tools_dir_in_var, actionlint  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -69,12 +72,25 @@ def http_get(url: str, *, host: str | None = None, attempts: int = 30) -> tuple[
     raise AssertionError(f"{url} did not answer: {last}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @dataclass(frozen=True)
 class Swarm:
     registry: str
+    # Every stack and app of this test session is named with it, so runs from other
+    # worktrees on the same swarm never touch each other's stacks.
+    prefix: str
 
-    def edge(self, name: str, target: str, port: int) -> str:
-        """Publish `target` (tasks.SERVICE:PORT) on host port `port`, as Traefik would."""
+    def name(self, base: str) -> str:
+        return f"{self.prefix}-{base}"
+
+    def edge(self, name: str, target: str) -> str:
+        """Publish `target` (tasks.SERVICE:PORT) on a free host port, as Traefik would."""
+        port = free_port()
         stack = {
             "version": "3.9",
             "services": {"edge": {
@@ -118,7 +134,7 @@ def swarm() -> Swarm:
     sh("docker", "network", "create", "--driver", "overlay", "--attachable", "polise-db",
        check=False)  # fmt: skip
     build_and_push(HERE / "images" / "edge", f"{REGISTRY}/ci/edge:1")
-    return Swarm(registry=REGISTRY)
+    return Swarm(registry=REGISTRY, prefix=f"t{secrets.token_hex(3)}")
 
 
 def remove_stacks(*names: str) -> None:

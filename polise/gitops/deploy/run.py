@@ -251,6 +251,7 @@ def _watch(
     deployed_at: float,
 ) -> None:
     shown: dict[str, str] = {}
+    ok_since: dict[str, float] = {}
     deadline: float | None = None
     verdicts: dict[str, Verdict] = {}
     while True:
@@ -269,9 +270,17 @@ def _watch(
         for svc in services:
             name = svc["Spec"]["Name"]
             own = [t for t in tasks if t.get("ServiceID") == svc["ID"]]
-            verdicts[name] = judge(
+            verdict = judge(
                 svc, own, baseline.get(name), settled=settled, inspect=swarm.inspect_container
             )
+            if verdict.status == "ok" and verdict.hold:
+                since = ok_since.setdefault(name, time.monotonic())
+                if time.monotonic() - since < verdict.hold:
+                    text = f"{verdict.progress}, watching that it stays up {verdict.hold:.0f}s"
+                    verdict = Verdict("pending", text)
+            else:
+                ok_since.pop(name, None)
+            verdicts[name] = verdict
             if shown.get(name) != verdicts[name].progress:
                 shown[name] = verdicts[name].progress
                 _say(opts, clock, f"{name}: {verdicts[name].progress}")

@@ -50,6 +50,8 @@ class Verdict:
     reason: str = ""  # short code: rolled_back, health_check_failed, image_pull_failed, ...
     message: str = ""
     changed: bool = True
+    # "ok" only once it has lasted this many seconds (a new service's tasks must stay up).
+    hold: float = 0.0
 
 
 @dataclass
@@ -130,6 +132,17 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
     return Cause("task_failed", f"{where}: {detail}" + (f": {err}" if err else ""))
 
 
+def _health_test(service: dict[str, Any]) -> bool:
+    spec = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    test = ((spec.get("ContainerSpec") or {}).get("Healthcheck") or {}).get("Test") or []
+    return bool(test) and test[0] != "NONE"
+
+
+def _monitor_seconds(service: dict[str, Any]) -> float:
+    update = (service.get("Spec") or {}).get("UpdateConfig") or {}
+    return float(update.get("Monitor") or _DEFAULT_MONITOR) / _NS
+
+
 def _state(task: dict[str, Any]) -> str:
     return str((task.get("Status") or {}).get("State", ""))
 
@@ -184,7 +197,11 @@ def judge(
         if cause:
             return Verdict("failed", f"failed: {cause.message}", cause.reason, cause.message)
         if desired > 0 and len(running) >= desired:
-            return Verdict("ok", f"created, {len(running)}/{desired} running")
+            # With a health check a task runs only once healthy. Without one, "running" says
+            # only that the process started: watch it for the update monitor, as Swarm watches
+            # an updated task, so a process that dies at once is not called a success.
+            hold = 0.0 if _health_test(service) else _monitor_seconds(service)
+            return Verdict("ok", f"created, {len(running)}/{desired} running", hold=hold)
         return Verdict("pending", f"creating, {len(running)}/{desired} running{_why(tasks)}")
     assert baseline is not None
     version = int((service.get("Version") or {}).get("Index", 0))
