@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,6 +48,20 @@ def build_and_push(context: Path, tag: str, *extra: str) -> None:
     sh("docker", "build", "--network", "host", "-q", "-t", tag, *extra, str(context),
        env={"DOCKER_BUILDKIT": "0"})  # fmt: skip
     sh("docker", "push", "-q", tag)
+
+
+def derive_and_push(base: str, tag: str, files: dict[str, str], workdir: Path, *extra: str) -> None:
+    """`tag`: the image `base` with `files` (path in the image -> text) replaced. One layer on
+    top of an image already built, instead of a whole build (each layer costs a full copy of
+    the file system with the vfs storage driver)."""
+    context = workdir / f"derive-{tag.rsplit(':', 1)[-1]}"
+    context.mkdir()
+    lines = [f"FROM {base}"]
+    for i, (target, text) in enumerate(files.items()):
+        (context / f"f{i}").write_text(text)
+        lines.append(f"COPY f{i} {target}")
+    (context / "Dockerfile").write_text("\n".join(lines) + "\n")
+    build_and_push(context, tag, *extra)
 
 
 def polise(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -113,7 +128,7 @@ class Swarm:
 
 
 @pytest.fixture(scope="session")
-def swarm() -> Swarm:
+def swarm() -> Iterator[Swarm]:
     if os.environ.get("POLISE_TEST_EXPECT_DB") == "sqlite":
         # CI runs the suite twice (PostgreSQL, then SQLite); the swarm does not care which
         # database the test process has, and its builds are the slowest part of CI.
@@ -134,7 +149,14 @@ def swarm() -> Swarm:
     sh("docker", "network", "create", "--driver", "overlay", "--attachable", "polise-db",
        check=False)  # fmt: skip
     build_and_push(HERE / "images" / "edge", f"{REGISTRY}/ci/edge:1")
-    return Swarm(registry=REGISTRY, prefix=f"t{secrets.token_hex(3)}")
+    session = Swarm(registry=REGISTRY, prefix=f"t{secrets.token_hex(3)}")
+    yield session
+    # This session's tags and repos go (vfs keeps a full copy of every layer); an image that
+    # also has a stable tag (`-t NAME:ci`, see the tests) stays, so the next build is cached.
+    names = sh("docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    mine = [n for n in names if f"/{session.prefix}-" in n or f":{session.prefix}-" in n]
+    if mine:
+        sh("docker", "image", "rm", *mine, check=False)
 
 
 def remove_stacks(*names: str) -> None:

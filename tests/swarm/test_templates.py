@@ -13,7 +13,15 @@ from polise.catalog.models import Technology
 from polise.deployments.models import DeployRecord
 from polise.deployments.services import deploy_token_create
 from tests.factories import make_app
-from tests.swarm.conftest import HERE, build_and_push, http_get, polise, remove_stacks, sh
+from tests.swarm.conftest import (
+    HERE,
+    build_and_push,
+    derive_and_push,
+    http_get,
+    polise,
+    remove_stacks,
+    sh,
+)
 
 pytestmark = [pytest.mark.service("docker"), pytest.mark.django_db(transaction=True)]
 FAST = str(HERE / "fast.override.yml")
@@ -47,16 +55,18 @@ def service_image(service: str) -> str:
 def test_python_app_deploys_rolls_back_on_failing_health_check_and_rolls_back_by_hand(
     swarm, live_server, tmp_path
 ):
-    name = swarm.name("hello-py")
-    repo = render(tmp_path, "python", name)
-    env = deploy_env(swarm, live_server, name, "v1")
-    image = f"{swarm.registry}/{name}"
-    main = repo / "app" / "main.py"
-    good = main.read_text()
-    deploy = ("deploy", "-c", "docker-stack.yml", "-c", FAST)
+    # The repo's name stays the same from run to run, so its image build is cached; the stack
+    # and the image tags carry this session's prefix.
+    app, name = "hello-py", swarm.name("hello-py")
+    repo = render(tmp_path, "python", app)
+    tag = {v: f"{swarm.prefix}-{v}" for v in ("v1", "v2", "bad", "no-such-tag")}
+    env = deploy_env(swarm, live_server, app, tag["v1"])
+    image = f"{swarm.registry}/{app}"
+    good = (repo / "app" / "main.py").read_text()
+    deploy = ("deploy", "--stack", name, "-c", "docker-stack.yml", "-c", FAST)
     try:
         # v1: first deploy creates the service; the app answers through the published port.
-        build_and_push(repo, f"{image}:v1")
+        build_and_push(repo, f"{image}:{tag['v1']}", "-t", f"{image}:ci")
         run = polise(*deploy, "--commit", "c1", cwd=repo, env=env)
         assert run.returncode == 0, run.stdout
         url = swarm.edge(name, f"tasks.{name}_web:8080")
@@ -64,24 +74,28 @@ def test_python_app_deploys_rolls_back_on_failing_health_check_and_rolls_back_by
         title = re.search(r"<h1>(.*?)</h1>", http_get(url + "/")[1]).group(1)
 
         # v2: a good update.
-        main.write_text(good.replace(f"<h1>{title}</h1>", f"<h1>{title} v2</h1>"))
-        build_and_push(repo, f"{image}:v2")
-        run = polise(*deploy, "--commit", "c2", cwd=repo, env={**env, "IMAGE_TAG": "v2"})
+        app_file = "/srv/app/main.py"
+        v2_main = good.replace(f"<h1>{title}</h1>", f"<h1>{title} v2</h1>")
+        derive_and_push(f"{image}:{tag['v1']}", f"{image}:{tag['v2']}", {app_file: v2_main},
+                        tmp_path, "-t", f"{image}:ci-v2")  # fmt: skip
+        run = polise(*deploy, "--commit", "c2", cwd=repo, env={**env, "IMAGE_TAG": tag["v2"]})
         assert run.returncode == 0, run.stdout
         assert f"{title} v2" in http_get(url + "/")[1]
 
         # A version whose health check fails: Swarm rolls it back, polise deploy says so.
-        main.write_text(good.replace('    return "ok"', '    raise RuntimeError("broken")'))
-        build_and_push(repo, f"{image}:bad")
-        run = polise(*deploy, "--commit", "c3", cwd=repo, env={**env, "IMAGE_TAG": "bad"})
+        broken = good.replace('    return "ok"', '    raise RuntimeError("broken")')
+        derive_and_push(f"{image}:{tag['v1']}", f"{image}:{tag['bad']}", {app_file: broken},
+                        tmp_path, "-t", f"{image}:ci-bad")  # fmt: skip
+        run = polise(*deploy, "--commit", "c3", cwd=repo, env={**env, "IMAGE_TAG": tag["bad"]})
         assert run.returncode == 1, run.stdout
         assert "ROLLED_BACK" in run.stdout and "health check failed" in run.stdout
         assert f"{title} v2" in http_get(url + "/")[1], "the old version must still answer"
 
         # An image the registry does not have: refused before Swarm is asked.
-        run = polise(*deploy, "--commit", "c4", cwd=repo, env={**env, "IMAGE_TAG": "no-such-tag"})
+        missing = {**env, "IMAGE_TAG": tag["no-such-tag"]}
+        run = polise(*deploy, "--commit", "c4", cwd=repo, env=missing)
         assert run.returncode == 1
-        assert "image_not_found" in run.stdout and "no-such-tag" in run.stdout
+        assert "image_not_found" in run.stdout and tag["no-such-tag"] in run.stdout
         assert f"{title} v2" in http_get(url + "/")[1]
 
         v1 = DeployRecord.objects.get(commit="c1")
@@ -89,7 +103,7 @@ def test_python_app_deploys_rolls_back_on_failing_health_check_and_rolls_back_by
 
         # polise rollback, with IMAGE_TAG naming the live version: back to v1 all the same,
         # the recorded stack with v1's digest, not whatever the environment says.
-        run = polise("rollback", cwd=repo, env={**env, "IMAGE_TAG": "v2"})
+        run = polise("rollback", cwd=repo, env={**env, "IMAGE_TAG": tag["v2"]})
         assert run.returncode == 0, run.stdout
         assert f"back to deploy {v1.deploy_id}" in run.stdout
         body = http_get(url + "/")[1]
@@ -131,14 +145,13 @@ def test_python_app_deploys_rolls_back_on_failing_health_check_and_rolls_back_by
 
 
 def test_static_site_deploys_and_answers(swarm, live_server, tmp_path):
-    name = swarm.name("hello-static")
-    repo = render(tmp_path, "static", name)
-    env = deploy_env(swarm, live_server, name, "v1")
+    app, name, tag = "hello-static", swarm.name("hello-static"), f"{swarm.prefix}-v1"
+    repo = render(tmp_path, "static", app)
+    env = deploy_env(swarm, live_server, app, tag)
     try:
-        build_and_push(repo, f"{swarm.registry}/{name}:v1")
-        run = polise(
-            "deploy", "-c", "docker-stack.yml", "-c", FAST, "--commit", "s1", cwd=repo, env=env
-        )
+        build_and_push(repo, f"{swarm.registry}/{app}:{tag}", "-t", f"{swarm.registry}/{app}:ci")
+        run = polise("deploy", "--stack", name, "-c", "docker-stack.yml", "-c", FAST,
+                     "--commit", "s1", cwd=repo, env=env)  # fmt: skip
         assert run.returncode == 0, run.stdout
         url = swarm.edge(name, f"tasks.{name}_web:8080")
         assert http_get(url + "/healthz") == (200, "ok\n")
@@ -147,7 +160,7 @@ def test_static_site_deploys_and_answers(swarm, live_server, tmp_path):
     finally:
         remove_stacks(name, f"edge-{name}")
     record = DeployRecord.objects.get()
-    assert (record.result, record.image) == ("succeeded", f"{swarm.registry}/{name}:v1")
+    assert (record.result, record.image) == ("succeeded", f"{swarm.registry}/{app}:{tag}")
 
 
 def test_a_task_killed_out_of_memory_is_named_so_with_the_limit(swarm, tmp_path):
