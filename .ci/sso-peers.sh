@@ -18,6 +18,11 @@ if [ ${#sso_missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${sso_missing[@]}" >/dev/null
 fi
 
+# axe-core, which the browser tests inject into every page they check.
+if [ ! -f tests/axe/node_modules/axe-core/axe.min.js ]; then
+  (cd tests/axe && npm ci --no-audit --no-fund --silent)
+fi
+
 sso_rp=tests/sso/node_rp
 if [ ! -d "$sso_rp/node_modules/openid-client" ]; then
   (cd "$sso_rp" && npm ci --no-audit --no-fund --silent)

@@ -48,17 +48,24 @@ def _serve(bind: tuple[str, int], *, workers: int) -> int:
     return 0
 
 
+def _url(bind: tuple[str, int]) -> str:
+    host, port = bind
+    return f"http://{host if ':' not in host else f'[{host}]'}:{port}"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    # The demo's issuer and absolute links follow --bind, unless a base URL is set explicitly;
+    # the server's workers inherit the environment, so they agree with this process.
+    os.environ.setdefault("POLISE_BASE_URL", _url(args.bind))
     _django_setup()
     from django.core.management import call_command
 
-    from polise.core.demo import load_demo_data
+    from polise.demo.data import load_demo_data
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
     report = load_demo_data()
-    host, port = args.bind
-    print(report.describe(f"http://{host if ':' not in host else f'[{host}]'}:{port}"), flush=True)
+    print(report.describe(os.environ["POLISE_BASE_URL"]), flush=True)
     return _serve(args.bind, workers=1)
 
 

@@ -302,7 +302,7 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "sso:login"
 LOGIN_REDIRECT_URL = "catalog:launcher"
 # A working day; the sign-in session (and its forward-auth cookie) ends with it.
 SESSION_COOKIE_AGE = env.integer("POLISE_SESSION_SECONDS", 12 * 3600, minimum=300)
@@ -386,7 +386,7 @@ AXES_FAILURE_LIMIT = env.integer("POLISE_LOCKOUT_FAILURES", 5, minimum=1)
 AXES_COOLOFF_TIME = env.integer("POLISE_LOCKOUT_MINUTES", 30, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "polise.accounts.views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "polise.sso.signin.lockout_response"
 AXES_IPWARE_PROXY_COUNT = env.integer("POLISE_TRUSTED_PROXY_COUNT", 0, minimum=0) or None
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
@@ -417,7 +417,7 @@ PASSWORD_RESET_TIMEOUT = env.integer("POLISE_PASSWORD_RESET_SECONDS", 3600, mini
 # Enterprise (or the tests' stand-in) instead of github.com.
 GITHUB_OAUTH_CLIENT_ID = env.optional("POLISE_GITHUB_OAUTH_CLIENT_ID")
 GITHUB_OAUTH_SECRET = env.optional("POLISE_GITHUB_OAUTH_SECRET")
-SOCIALACCOUNT_ADAPTER = "polise.accounts.github.SocialAccountAdapter"
+SOCIALACCOUNT_ADAPTER = "polise.sso.github.SocialAccountAdapter"
 SOCIALACCOUNT_ONLY = True  # allauth's own local accounts stay off: Polise has its login page
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_QUERY_EMAIL = False

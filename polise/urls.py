@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from polise.accounts.views import admin_login, logout_view
 from polise.core import health
+from polise.sso.signin import admin_login, logout_view
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("polise.sso.urls")),
     path("", include("polise.sso.oauth_urls")),  # SSO: OpenID Connect endpoints
     path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
-    path("accounts/", include("polise.accounts.github_urls")),  # SSO: sign in with GitHub
+    path("accounts/", include("polise.sso.github_urls")),  # SSO: sign in with GitHub
     path("", include("polise.reports.urls")),
     path("", include("polise.catalog.urls")),
 ]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 
 import pytest
 from django.core.management import call_command
+
+from tests.browser import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS
 
 pytest_plugins = ["tests.fakes.github.fixtures"]
 
@@ -92,3 +96,34 @@ def run_jobs():
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator:
+    """One headless Chromium for the whole test session (Debian's, driven by Playwright)."""
+    if not shutil.which(CHROMIUM):
+        service_unavailable("Chromium", f"{CHROMIUM} is missing (Debian package chromium)")
+    if not AXE_SCRIPT.exists():
+        service_unavailable("axe-core", "run npm ci in tests/axe (source .ci/sso-peers.sh)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop on this thread; the test's own ORM calls are
+    # still plain synchronous code, which Django would otherwise refuse.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium) -> Iterator:
+    """A fresh browser context and page. Its browser speaks English: Polise still answers in
+    Indonesian, as it does on the office's English-language machines."""
+    context = chromium.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

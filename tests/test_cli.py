@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -83,6 +84,10 @@ def test_demo_serves_the_launcher_and_keeps_its_data_across_runs(tmp_path):
         assert css, "static files are served under hashed names"
         assert get(base + css.group(1))[0] == 200
         assert get(base + "/apps/awdi/")[0] == 200
+        # The OpenID Connect issuer follows --bind (no POLISE_BASE_URL is set here).
+        discovery = json.loads(get(base + "/.well-known/openid-configuration")[1])
+        assert discovery["issuer"] == base
+        assert discovery["authorization_endpoint"].startswith(base + "/")
     finally:
         first_output = stop(process)
     password = re.search(r"user: admin  password: (\S+)", first_output)

@@ -45,6 +45,6 @@ class DeveloperAdmin(admin.ModelAdmin):
 
 # Security actions and models (polise.accounts.admin_security): registered here so that the
 # admin autodiscovery, which imports only admin.py, finds them.
-from .admin_security import remove_mfa, revoke_sessions, unlock  # noqa: E402
+from .admin_security import remove_mfa, unlock  # noqa: E402
 
-UserAdmin.actions = [revoke_sessions, unlock, remove_mfa]  # type: ignore[misc]
+UserAdmin.actions = [unlock, remove_mfa]  # type: ignore[misc]

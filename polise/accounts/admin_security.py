@@ -1,5 +1,6 @@
 """Admin for the security side of accounts: the audit log, second-factor rules, and the user
-actions the platform team needs (end a user's sessions, lift a lockout)."""
+actions the platform team needs (lift a lockout, remove a second factor; ending a user's
+sessions is single sign-on's, in polise.sso.admin)."""
 
 from __future__ import annotations
 
@@ -51,24 +52,6 @@ class MfaRequirementAdmin(admin.ModelAdmin):
             target=f"second factor no longer required: {obj}",
         )
         super().delete_model(request, obj)
-
-
-@admin.action(description=_("End all sessions of the selected users"))
-def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
-    from polise.sso.models import SignInSession
-    from polise.sso.services import sessions_revoke
-
-    ended = 0
-    for user in queryset:
-        ended += sessions_revoke(
-            user=user,
-            reason=SignInSession.EndReason.REVOKED_BY_ADMIN,
-            actor=request.user,  # type: ignore[arg-type]
-            request=request,
-        )
-    modeladmin.message_user(
-        request, _("%(count)d sessions ended.") % {"count": ended}, messages.SUCCESS
-    )
 
 
 @admin.action(description=_("Lift the sign-in lockout of the selected users"))

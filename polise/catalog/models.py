@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 
 from polise.accounts.models import OrgUnit
 
+from .access import AppQuerySet
+
 # owner/name as GitHub allows them: an account login, then a repo name of letters, digits, . _ -
 repo_validator = RegexValidator(
     r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}/(?!\.\.?$)[A-Za-z0-9._-]{1,100}$",
@@ -76,6 +78,8 @@ class App(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = AppQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("app")
@@ -102,3 +106,39 @@ class App(models.Model):
     @property
     def launchable(self) -> bool:
         return bool(self.url) and self.lifecycle in (Lifecycle.ACTIVE, Lifecycle.DEPRECATED)
+
+
+class AccessPolicy(models.Model):
+    """Who may open an app. An app without a policy is open to everyone signed in.
+
+    The rule built on it lives in one place, `polise.catalog.access`.
+    """
+
+    class Audience(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Everyone signed in")
+        LISTED = "listed", _("Only the listed org units and users")
+
+    app = models.OneToOneField(
+        App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="access_policy"
+    )
+    audience = models.CharField(
+        _("who may open it"), max_length=16, choices=Audience.choices, default=Audience.SIGNED_IN
+    )
+    units = models.ManyToManyField(
+        OrgUnit,
+        verbose_name=_("org units"),
+        blank=True,
+        related_name="+",
+        help_text=_("Members of these org units may open the app."),
+    )
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("users"), blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("access policy")
+        verbose_name_plural = _("access policies")
+
+    def __str__(self) -> str:
+        return f"{self.app}: {self.get_audience_display()}"

@@ -13,6 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from polise.accounts.models import User
+from polise.catalog.access import user_may_open
 from polise.catalog.models import App
 from polise.catalog.selectors import app_managed_by
 
@@ -28,7 +29,9 @@ def manages_app(user: User, app: App) -> bool:
 
 
 def can_see_report(user: User, report: Report) -> bool:
-    if not user.is_authenticated:
+    """Only people the app's access rule lets in, and among them the reporter and those who
+    look after the app (for security reports: its owners and the security team)."""
+    if not user_may_open(user=user, app=report.app):
         return False
     if report.reporter_id == user.pk:
         return True

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from polise.accounts.http import AuthenticatedRequest
 from polise.catalog.models import App
-from polise.core.http import AuthenticatedRequest
 from polise.deployments.models import Result
 from polise.deployments.selectors import deploy_history
 
@@ -26,7 +26,7 @@ def _deployed_version(app: App) -> str:
 
 @login_required
 def report_new(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    app = get_object_or_404(App, slug=slug)
+    app = get_object_or_404(App.objects.visible_to(request.user), slug=slug)
     form = ReportForm(request.POST or None, request.FILES or None)
     similar: list[Report] = []
     if request.method == "POST" and form.is_valid():
@@ -101,7 +101,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 
 @login_required
 def app_reports(request: AuthenticatedRequest, slug: str) -> HttpResponse:
-    app = get_object_or_404(App, slug=slug)
+    app = get_object_or_404(App.objects.visible_to(request.user), slug=slug)
     if not selectors.manages_app(request.user, app):
         raise PermissionDenied
     kind = request.GET.get("kind", "")
@@ -145,10 +145,9 @@ def mark_duplicate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 def comment_visibility(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment.objects.select_related("report__app"), pk=pk)
-    if not (
-        selectors.manages_app(request.user, comment.report.app)
-        and selectors.can_see_report(request.user, comment.report)
-    ):
+    if not selectors.can_see_report(request.user, comment.report):
+        raise Http404
+    if not selectors.manages_app(request.user, comment.report.app):
         raise PermissionDenied
     services.comment_set_public(comment=comment, public=request.POST.get("public") == "1")
     return redirect("reports:detail", comment.report_id)

@@ -8,44 +8,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from polise.accounts.audit import audit_record
-from polise.accounts.models import AuditEvent
+from polise.accounts.admin import UserAdmin as AccountsUserAdmin
+from polise.accounts.admin_audit import AuditedAdmin
+from polise.accounts.admin_security import remove_mfa, unlock
+from polise.accounts.models import User
 
 from . import services
-from .models import AccessPolicy, ClientProfile, Launch, SignInSession
-
-
-class AuditedAdmin(admin.ModelAdmin):
-    """Records every change the platform team makes here in the audit log."""
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        audit_record(
-            AuditEvent.Kind.ADMIN_CHANGE,
-            request=request,
-            target=f"{obj._meta.verbose_name}: {obj}",
-            action="changed" if change else "added",
-            fields=sorted(form.changed_data),
-        )
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        audit_record(
-            AuditEvent.Kind.ADMIN_CHANGE,
-            request=request,
-            target=f"{obj._meta.verbose_name}: {obj}",
-            action="deleted",
-        )
-        super().delete_model(request, obj)
-
-
-@admin.register(AccessPolicy)
-class AccessPolicyAdmin(AuditedAdmin):
-    list_display = ["app", "audience", "updated_at"]
-    list_filter = ["audience"]
-    search_fields = ["app__name", "app__slug"]
-    autocomplete_fields = ["app"]
-    filter_horizontal = ["units", "users"]
-    list_select_related = ["app"]
+from .models import ClientProfile, Launch, SignInSession
 
 
 class ClientProfileInline(admin.StackedInline):
@@ -75,16 +44,6 @@ class ApplicationAdmin(AuditedAdmin):
         "algorithm",
         "hash_client_secret",
     ]
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        if formsets:
-            audit_record(
-                AuditEvent.Kind.ADMIN_CHANGE,
-                request=request,
-                target=f"client settings: {form.instance}",
-                action="saved",
-            )
 
 
 @admin.register(SignInSession)
@@ -127,3 +86,28 @@ class LaunchAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.action(description=_("End all sessions of the selected users"))
+def revoke_sessions(modeladmin: Any, request: HttpRequest, queryset: QuerySet[User]) -> None:
+    ended = 0
+    for user in queryset:
+        ended += services.sessions_revoke(
+            user=user,
+            reason=SignInSession.EndReason.REVOKED_BY_ADMIN,
+            actor=request.user,  # type: ignore[arg-type]
+            request=request,
+        )
+    modeladmin.message_user(
+        request, _("%(count)d sessions ended.") % {"count": ended}, messages.SUCCESS
+    )
+
+
+class UserAdmin(AccountsUserAdmin):
+    """The accounts' user admin, plus ending a user's sign-in sessions (single sign-on's part)."""
+
+    actions = [revoke_sessions, unlock, remove_mfa]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

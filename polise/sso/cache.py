@@ -1,6 +1,6 @@
 """A small in-process cache for the forward-auth hot path.
 
-Each worker keeps what it looked up (a session's user and groups, an app's policy) for
+Each worker keeps what it looked up (a session's user and groups, an app's access rule) for
 FORWARD_AUTH_CACHE_SECONDS, so a signed-in user's requests cost no database query. A session
 ended in this process is forgotten at once; other processes see it within the TTL, which is
 the bound on how stale a revocation can be (no shared cache server is needed).
@@ -24,25 +24,10 @@ class SessionInfo:
     email: str
     groups: str  # comma-separated, ready for the header
     unit_ids: frozenset[int]
+    is_staff: bool
     expires_at: float  # epoch seconds
     # The identity headers, built once per lookup rather than once per request.
     headers: tuple[tuple[str, str], ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class AppRule:
-    app_id: int
-    slug: str
-    open_to_all: bool
-    unit_ids: frozenset[int]
-    user_ids: frozenset[int]
-
-    def allows(self, session: SessionInfo) -> bool:
-        return (
-            self.open_to_all
-            or session.user_id in self.user_ids
-            or not self.unit_ids.isdisjoint(session.unit_ids)
-        )
 
 
 class TTLCache:

@@ -19,8 +19,10 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.core import signing
 
+from polise.catalog.access import AccessRule
+
 from . import cache
-from .cache import AppRule, SessionInfo
+from .cache import SessionInfo
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
@@ -98,6 +100,7 @@ def _load_session(sid: str) -> SessionInfo | None:
         email=user.email,
         groups=groups,
         unit_ids=frozenset(user.org_units.values_list("pk", flat=True)),
+        is_staff=user.is_staff,
         expires_at=session.expires_at.timestamp(),
         headers=(
             *_NO_STORE,
@@ -108,24 +111,13 @@ def _load_session(sid: str) -> SessionInfo | None:
     )
 
 
-def _load_app_rule(host: str, scheme: str) -> AppRule | None:
-    from polise.sso.models import AccessPolicy
+def _load_app_rule(host: str, scheme: str) -> AccessRule | None:
+    from polise.catalog.access import access_rule_for
 
     from .selectors import app_for_host
 
     app = app_for_host(host, scheme)
-    if app is None:
-        return None
-    policy = AccessPolicy.objects.filter(app=app).first()
-    if policy is None or policy.audience == AccessPolicy.Audience.SIGNED_IN:
-        return AppRule(app.pk, app.slug, True, frozenset(), frozenset())
-    return AppRule(
-        app.pk,
-        app.slug,
-        False,
-        frozenset(policy.units.values_list("pk", flat=True)),
-        frozenset(policy.users.values_list("pk", flat=True)),
-    )
+    return access_rule_for(app) if app is not None else None
 
 
 def session_info(sid: str) -> SessionInfo | None:
@@ -139,7 +131,7 @@ def session_info(sid: str) -> SessionInfo | None:
     return info
 
 
-def app_rule(host: str, scheme: str = "https") -> AppRule | None:
+def app_rule(host: str, scheme: str = "https") -> AccessRule | None:
     key = f"{scheme}://{host}"
     hit, rule = cache.apps.get(key)
     if not hit:
@@ -194,7 +186,7 @@ def decide(environ: Environ) -> tuple[str, list[tuple[str, str]]]:
             # from this header (auth_request_set) and redirects there on 401.
             return "401 Unauthorized", [*_NO_STORE, ("X-Polise-Login-Url", login)]
         return "302 Found", [*_NO_STORE, ("Location", login)]
-    if not rule.allows(info):
+    if not rule.allows(user_id=info.user_id, unit_ids=info.unit_ids, is_staff=info.is_staff):
         return "403 Forbidden", [*_NO_STORE, ("X-Polise-Reason", "not-allowed")]
     return "200 OK", list(info.headers)
 

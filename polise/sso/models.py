@@ -8,41 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import Application, Grant
 
-from polise.accounts.models import OrgUnit
 from polise.catalog.models import App
-
-
-class AccessPolicy(models.Model):
-    """Who may open an app. An app without a policy is open to everyone signed in."""
-
-    class Audience(models.TextChoices):
-        SIGNED_IN = "signed_in", _("Everyone signed in")
-        LISTED = "listed", _("Only the listed org units and users")
-
-    app = models.OneToOneField(
-        App, verbose_name=_("app"), on_delete=models.CASCADE, related_name="access_policy"
-    )
-    audience = models.CharField(
-        _("who may open it"), max_length=16, choices=Audience.choices, default=Audience.SIGNED_IN
-    )
-    units = models.ManyToManyField(
-        OrgUnit,
-        verbose_name=_("org units"),
-        blank=True,
-        related_name="+",
-        help_text=_("Members of these org units may open the app."),
-    )
-    users = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("users"), blank=True, related_name="+"
-    )
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("access policy")
-        verbose_name_plural = _("access policies")
-
-    def __str__(self) -> str:
-        return f"{self.app}: {self.get_audience_display()}"
 
 
 class ClientProfile(models.Model):

@@ -28,6 +28,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from polise.accounts.audit import audit_record
 from polise.accounts.models import AuditEvent, User
+from polise.catalog.access import user_may_open
 
 from . import selectors, services
 from .models import ClientProfile, GrantSession, SignInSession, TokenFamilySession
@@ -47,7 +48,7 @@ def client_app_allows(application: Application, user: User) -> bool:
     profile = ClientProfile.objects.filter(application=application).select_related("app").first()
     if profile is None or profile.app is None:
         return user.is_active
-    return selectors.user_may_open(user=user, app=profile.app)
+    return user_may_open(user=user, app=profile.app)
 
 
 def client_display_name(application: Application) -> str:

@@ -1,56 +1,19 @@
-"""Reads for single sign-on: who may open which app, which sessions a user has, where `next`
-may send the browser. Lists cost a fixed number of queries whatever their length."""
+"""Reads for single sign-on: which sessions a user has, where `next` may send the browser
+(who may open which app is the catalog's one access rule, `polise.catalog.access`).
+Lists cost a fixed number of queries whatever their length."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from polise.accounts.models import OrgUnit, User
+from polise.accounts.models import User
 from polise.catalog.models import App
 
-from .models import AccessPolicy, SessionClient, SignInSession
-
-_PolicyUsers = AccessPolicy.users.through
-_PolicyUnits = AccessPolicy.units.through
-_Members = OrgUnit.members.through
-
-
-def app_access_q(user: User | AnonymousUser) -> Q:
-    """A filter on App for the apps `user` may open, evaluated inside one query.
-
-    Anonymous visitors match only the apps open to everyone signed in (they are asked to sign
-    in when they open one); a signed-in user also matches apps that list them or one of their
-    org units.
-    """
-    open_to_all = Q(access_policy__isnull=True) | Q(
-        access_policy__audience=AccessPolicy.Audience.SIGNED_IN
-    )
-    if not user.is_authenticated:
-        return open_to_all
-    listed_user = Exists(
-        _PolicyUsers.objects.filter(accesspolicy_id=OuterRef("access_policy__id"), user_id=user.pk)
-    )
-    listed_unit = Exists(
-        _PolicyUnits.objects.filter(
-            accesspolicy_id=OuterRef("access_policy__id"),
-            orgunit_id__in=_Members.objects.filter(user_id=user.pk).values("orgunit_id"),
-        )
-    )
-    return open_to_all | Q(access_policy__audience=AccessPolicy.Audience.LISTED) & (
-        Q(listed_user) | Q(listed_unit)
-    )
-
-
-def user_may_open(*, user: User | AnonymousUser, app: App) -> bool:
-    """One query: does the app's policy let this signed-in user in?"""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    return App.objects.filter(app_access_q(user), pk=app.pk).exists()
+from .models import SessionClient, SignInSession
 
 
 def user_groups(user: User) -> list[str]:

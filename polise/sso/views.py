@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from polise.accounts.audit import audit_record
 from polise.accounts.models import AuditEvent, User
+from polise.catalog.access import user_may_open
 from polise.catalog.models import App
 
 from . import forward_auth, selectors, services
@@ -50,7 +51,7 @@ def revoke_session(request: HttpRequest) -> HttpResponse:
             user=user, reason=SignInSession.EndReason.REVOKED_BY_USER, request=request
         )
         messages.success(request, _("All your sessions have ended (%(count)d).") % {"count": ended})
-        response = redirect("accounts:login")
+        response = redirect("sso:login")
         services.forward_auth_cookie_clear(response)
         return response
     session = SignInSession.objects.filter(
@@ -62,7 +63,7 @@ def revoke_session(request: HttpRequest) -> HttpResponse:
         session=session, reason=SignInSession.EndReason.REVOKED_BY_USER, request=request
     )
     if current is not None and session.pk == current.pk:
-        response = redirect("accounts:login")
+        response = redirect("sso:login")
         services.forward_auth_cookie_clear(response)
         return response
     messages.success(request, _("The session has ended."))
@@ -71,17 +72,17 @@ def revoke_session(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def launch(request: HttpRequest, slug: str) -> HttpResponse:
-    """Open an app from the launcher: check the policy, record the launch, then go there."""
-    app = App.objects.filter(slug=slug).first()
-    if app is None or not app.launchable:
-        raise Http404
+    """Open an app from the launcher: check the access rule, record the launch, then go there."""
     if not request.user.is_authenticated:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
     user: User = request.user
-    if not selectors.user_may_open(user=user, app=app):
+    app = App.objects.filter(slug=slug).first()
+    if app is None or not app.launchable:
+        raise Http404
+    if not user_may_open(user=user, app=app):
         audit_record(AuditEvent.Kind.ACCESS_DENIED, request=request, target=app.slug, via="launch")
-        return render(request, "sso/denied.html", {"app_name": app.name}, status=403)
+        raise Http404  # as for an app that does not exist: outsiders learn nothing of it
     services.launch_record(user=user, app=app)
     return HttpResponseRedirect(app.url)

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from polise.accounts.models import AuditEvent
-from polise.sso.models import AccessPolicy
+from polise.catalog.models import AccessPolicy
 from tests.factories import make_app, make_user
 
 pytestmark = pytest.mark.django_db
@@ -21,17 +21,43 @@ def test_prune_keeps_the_retention_window(settings, capsys):
     assert "deleted 1 audit events" in capsys.readouterr().out
 
 
-def test_admin_changes_to_policies_are_audited_and_the_log_is_searchable(client):
+def test_the_access_policy_is_set_on_the_app_form_and_audited(client):
     admin = make_user(is_staff=True, is_superuser=True)
     client.force_login(admin)
     app = make_app(name="SIMPEG")
+    unit = app.owner_unit
     response = client.post(
-        "/admin/sso/accesspolicy/add/",
-        {"app": app.pk, "audience": AccessPolicy.Audience.LISTED, "units": [], "users": []},
+        f"/admin/catalog/app/{app.pk}/change/",
+        {
+            "name": app.name,
+            "slug": app.slug,
+            "summary": app.summary,
+            "description": "",
+            "url": app.url,
+            "lifecycle": app.lifecycle,
+            "repo": app.repo,
+            "technology": app.technology,
+            "usage_docs_path": app.usage_docs_path,
+            "database_docs_path": app.database_docs_path,
+            "placement": app.placement,
+            "owner_unit": unit.pk,
+            "access_policy-TOTAL_FORMS": "1",
+            "access_policy-INITIAL_FORMS": "0",
+            "access_policy-MIN_NUM_FORMS": "0",
+            "access_policy-MAX_NUM_FORMS": "1",
+            "access_policy-0-audience": AccessPolicy.Audience.LISTED,
+            "access_policy-0-units": [unit.pk],
+        },
     )
-    assert response.status_code == 302, response.content[:500]
-    event = AuditEvent.objects.get(kind=AuditEvent.Kind.ADMIN_CHANGE)
+    assert response.status_code == 302, response.content[:2000]
+    policy = AccessPolicy.objects.get(app=app)
+    assert policy.audience == AccessPolicy.Audience.LISTED
+    assert list(policy.units.all()) == [unit]
+    event = AuditEvent.objects.get(
+        kind=AuditEvent.Kind.ADMIN_CHANGE, detail__action="changed", detail__related__isnull=False
+    )
     assert "SIMPEG" in event.target and event.user == admin
+    assert event.detail["related"] == ["catalog.accesspolicy"]
     found = client.get("/admin/accounts/auditevent/", {"q": "SIMPEG"})
     assert found.status_code == 200 and "SIMPEG" in found.content.decode()
     # The log is evidence: no edits through the admin.

@@ -31,6 +31,12 @@ def app_form(unit, **overrides):
         "database_docs_path": "docs/database",
         "placement": "app",
         "owner_unit": unit.pk,
+        # The access policy inline, left empty: the app is open to everyone signed in.
+        "access_policy-TOTAL_FORMS": "1",
+        "access_policy-INITIAL_FORMS": "0",
+        "access_policy-MIN_NUM_FORMS": "0",
+        "access_policy-MAX_NUM_FORMS": "1",
+        "access_policy-0-audience": "signed_in",
     }
     data.update(overrides)
     return data

@@ -8,8 +8,9 @@ import pytest
 from django.conf import settings
 from django.core import signing
 
+from polise.catalog.models import AccessPolicy
 from polise.sso import forward_auth
-from polise.sso.models import AccessPolicy, SignInSession
+from polise.sso.models import SignInSession
 from tests.factories import make_app, make_unit, make_user
 
 pytestmark = pytest.mark.django_db

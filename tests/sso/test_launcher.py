@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from polise.catalog import selectors
-from polise.sso.models import AccessPolicy, Launch
+from polise.catalog.models import AccessPolicy
+from polise.sso.models import Launch
 from tests.factories import make_app, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,9 @@ def test_launch_of_an_app_outside_the_policy_is_refused_and_not_recorded(client,
     user, apps = world
     client.force_login(user)
     response = client.get(f"/apps/{apps['other_unit'].slug}/open/")
-    assert response.status_code == 403
+    # As for an app that does not exist: an outsider learns nothing of it, not even its name.
+    assert response.status_code == 404
+    assert apps["other_unit"].name not in response.content.decode()
     assert not Launch.objects.exists()
 
 

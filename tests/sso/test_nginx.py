@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from polise.sso.models import AccessPolicy
+from polise.catalog.models import AccessPolicy
 from tests.conftest import service_unavailable
 from tests.factories import make_app, make_user
 from tests.sso.helpers import Browser

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from oauth2_provider.models import RefreshToken
 
-from polise.sso.models import AccessPolicy, SignInSession
+from polise.catalog.models import AccessPolicy
+from polise.sso.models import SignInSession
 from tests.factories import make_app, make_unit, make_user
 from tests.sso.helpers import SECRET, make_client, pkce_pair, query_of
 

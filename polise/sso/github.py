@@ -3,7 +3,7 @@ Polise user whose Developer.github_login it is. Nobody gets a new account this w
 
 allauth does the OAuth dance; the sign-in itself is Polise's own (the same sign-in session,
 audit record, forward-auth cookie and second factor as the password path), so this adapter
-stops allauth right after GitHub vouched for the login and hands over to accounts.views.
+stops allauth right after GitHub vouched for the login and hands over to polise.sso.signin.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from .audit import audit_record
-from .models import AuditEvent, Developer, User
+from polise.accounts.audit import audit_record
+from polise.accounts.models import AuditEvent, Developer, User
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -39,7 +39,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         return False
 
     def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
-        from . import views
+        from . import signin as views
 
         login = str(sociallogin.account.extra_data.get("login", ""))
         user = user_for_github_login(login) if login else None
@@ -52,7 +52,7 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 _("No Polise account is linked to the GitHub account %(login)s.")
                 % {"login": login},
             )
-            raise ImmediateHttpResponse(redirect("accounts:login"))
+            raise ImmediateHttpResponse(redirect("sso:login"))
         if not sociallogin.is_existing:
             sociallogin.connect(request, user)
         next_url = sociallogin.state.get("next") or request.session.pop(views.LOGIN_NEXT_KEY, None)
@@ -74,4 +74,4 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             AuditEvent.Kind.SIGN_IN_FAILED, request=request, method="github", error=str(error)
         )
         messages.error(request, _("Signing in with GitHub did not work. Please try again."))
-        raise ImmediateHttpResponse(redirect("accounts:login"))
+        raise ImmediateHttpResponse(redirect("sso:login"))

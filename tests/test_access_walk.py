@@ -1,0 +1,241 @@
+"""The one access rule, walked: every URL of Polise that shows something of an app, requested
+as a signed-in user outside the app's access policy and as an anonymous visitor.
+
+Every URL pattern Polise serves is classified below, so a new page cannot slip past this walk:
+- APP_SCOPED: it shows or changes something that belongs to one app; the walk fills its
+  arguments for a restricted app and expects 404 (or, for anonymous visitors, the login
+  redirect), never the app's data;
+- LISTINGS: it lists things of many apps (launcher, "my reports", portal-wide news, feeds);
+  the walk expects a page without a trace of the restricted app;
+- TOKEN_APIS: machine endpoints authenticated by an app's own token: 401 without it;
+- UNRELATED: nothing of an app (sign-in, health probes), with the reason.
+A pattern in none of them fails the test. Feature apps add their patterns and, in `world`,
+something of theirs that carries the SECRET word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from polise.catalog.models import AccessPolicy
+from polise.reports.models import Attachment, Comment, Report
+from tests.factories import make_app, make_unit, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Everything the restricted app owns carries this word; no response to an outsider may.
+SECRET = "zirkonia"
+
+
+@dataclass
+class World:
+    app: object
+    insider: object
+    outsider: object
+    report: Report
+    security_report: Report
+    attachment: Attachment
+    comment: Comment
+
+
+@pytest.fixture
+def world(tmp_path, settings) -> World:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }
+    unit = make_unit(name=f"Unit {SECRET}")
+    insider = make_user(username="insider")
+    unit.members.add(insider)
+    outsider = make_user(username="outsider")
+    app = make_app(
+        slug=f"app-{SECRET}",
+        name=f"App {SECRET}",
+        summary=f"{SECRET} summary",
+        url=f"https://{SECRET}.apps.example.go.id/",
+        owner_unit=unit,
+    )
+    policy = AccessPolicy.objects.create(app=app, audience=AccessPolicy.Audience.LISTED)
+    policy.units.add(unit)
+    report = Report.objects.create(
+        app=app,
+        reporter=insider,
+        kind=Report.Kind.BUG,
+        title=f"Report {SECRET}",
+        what_happened=f"{SECRET} happened",
+        status=Report.Status.OPEN,
+    )
+    security_report = Report.objects.create(
+        app=app,
+        reporter=insider,
+        kind=Report.Kind.SECURITY,
+        title=f"Security {SECRET}",
+        what_happened=f"{SECRET} leak",
+    )
+    from django.core.files.base import ContentFile
+
+    attachment = Attachment.objects.create(
+        report=report,
+        file=ContentFile(b"%PDF-1.4 " + SECRET.encode(), name="x.pdf"),
+        content_type="application/pdf",
+        size=13,
+        original_name=f"{SECRET}.pdf",
+    )
+    comment = Comment.objects.create(
+        report=report,
+        github_id=991,
+        author="dev",
+        body=f"{SECRET} comment",
+        public=True,
+        created_at=report.created_at,
+    )
+    return World(app, insider, outsider, report, security_report, attachment, comment)
+
+
+Request = tuple[str, str]  # (method, path)
+
+# name -> the requests that reach the restricted app's thing through it.
+APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
+    "catalog:app_detail": lambda w: [("get", f"/apps/{w.app.slug}/")],
+    "sso:launch": lambda w: [("get", f"/apps/{w.app.slug}/open/")],
+    "reports:new": lambda w: [
+        ("get", f"/apps/{w.app.slug}/report/"),
+        ("post", f"/apps/{w.app.slug}/report/"),
+    ],
+    "reports:app_reports": lambda w: [("get", f"/apps/{w.app.slug}/reports/")],
+    "reports:detail": lambda w: [
+        ("get", f"/reports/{w.report.pk}/"),
+        ("get", f"/reports/{w.security_report.pk}/"),
+    ],
+    "reports:duplicate": lambda w: [("post", f"/reports/{w.report.pk}/duplicate/")],
+    "reports:comment_visibility": lambda w: [
+        ("post", f"/reports/comments/{w.comment.pk}/visibility/")
+    ],
+    "reports:attachment": lambda w: [("get", f"/reports/attachments/{w.attachment.token}/")],
+}
+
+LISTINGS: dict[str, Callable[[World], list[Request]]] = {
+    "catalog:launcher": lambda w: [("get", "/")],
+    "reports:mine": lambda w: [("get", "/reports/mine/")],
+}
+
+TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
+    "deployments:records": lambda w: [("post", "/api/deployments/records")],
+    "deployments:previous": lambda w: [("get", f"/api/deployments/previous?app={w.app.slug}")],
+}
+
+UNRELATED = {
+    "healthz": "process health probe",
+    "readyz": "database readiness probe",
+    "set_language": "stores the language choice",
+    "forge:github_webhook": "GitHub's signed deliveries only",
+    "sso:forward_auth": "answers the proxy; walked by tests/sso/test_forward_auth.py",
+    "sso:sessions": "the user's own sign-in sessions",
+    "sso:revoke_session": "ends the user's own sessions",
+    "sso:login": "sign-in",
+    "sso:login_mfa": "sign-in, second step",
+    "sso:logout": "sign-out",
+    "accounts:mfa": "the user's own second factor",
+    "accounts:password_reset": "password reset",
+    "accounts:password_reset_done": "password reset",
+    "sso:password_reset_confirm": "password reset",
+}
+
+# Served by libraries, with their own access checks: the admin (staff only), the OpenID
+# Connect endpoints (tests/sso), sign-in with GitHub (tests/accounts).
+LIBRARY_PREFIXES = ("admin/", "oauth/", ".well-known", "^\\.well-known", "accounts/")
+
+
+def _patterns(resolver: URLResolver, prefix: str = "", namespace: str = "") -> Iterator[tuple]:
+    for entry in resolver.url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}:{entry.namespace}" if namespace else entry.namespace or ""
+            yield from _patterns(entry, route, inner or namespace)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+            yield route, name
+
+
+def _own_patterns() -> list[tuple[str, str | None]]:
+    return [
+        (route, name)
+        for route, name in _patterns(get_resolver())
+        if not route.startswith(LIBRARY_PREFIXES)
+        and not (name or "").startswith("oauth2_provider:")
+    ]
+
+
+def test_every_url_pattern_is_classified():
+    known = set(APP_SCOPED) | set(LISTINGS) | set(TOKEN_APIS) | set(UNRELATED)
+    unclassified = [(route, name) for route, name in _own_patterns() if name not in known]
+    assert unclassified == [], (
+        "add these URL patterns to tests/test_access_walk.py (app-scoped ones with the "
+        "requests that reach the restricted app)"
+    )
+    stale = known - {name for _route, name in _own_patterns()}
+    assert stale == set(), "these names are no longer URL patterns"
+
+
+def _request(client, method: str, path: str):
+    return client.post(path, {}) if method == "post" else client.get(path)
+
+
+def _visitors(client, world: World):
+    yield "anonymous", client
+    client.force_login(world.outsider)
+    yield "outsider", client
+
+
+def test_app_scoped_urls_show_an_outsider_nothing(client, world):
+    for name, build in APP_SCOPED.items():
+        for method, path in build(world):
+            for who, visitor in _visitors(client, world):
+                response = _request(visitor, method, path)
+                body = response.content.decode(errors="replace").lower()
+                if who == "anonymous" and response.status_code == 302:
+                    assert response["Location"].startswith("/login/"), (name, path)
+                else:
+                    assert response.status_code == 404, (who, name, method, path)
+                assert SECRET not in body, (who, name, method, path)
+            client.logout()
+
+
+def test_listings_show_an_outsider_no_trace_of_the_app(client, world):
+    for name, build in LISTINGS.items():
+        for method, path in build(world):
+            for who, visitor in _visitors(client, world):
+                response = _request(visitor, method, path)
+                assert response.status_code in (200, 302), (who, name, path)
+                assert SECRET not in response.content.decode(errors="replace").lower(), (
+                    who,
+                    name,
+                    path,
+                )
+            client.logout()
+
+
+def test_token_apis_refuse_requests_without_the_apps_token(client, world):
+    for name, build in TOKEN_APIS.items():
+        for method, path in build(world):
+            for who, visitor in _visitors(client, world):
+                response = _request(visitor, method, path)
+                assert response.status_code == 401, (who, name, path)
+                assert SECRET not in response.content.decode(errors="replace").lower()
+            client.logout()
+
+
+def test_the_insider_does_see_the_app(client, world):
+    """The walk proves something only if the same URLs do show the app to someone allowed."""
+    client.force_login(world.insider)
+    assert SECRET in client.get(f"/apps/{world.app.slug}/").content.decode().lower()
+    assert SECRET in client.get("/").content.decode().lower()
+    assert SECRET in client.get(f"/reports/{world.report.pk}/").content.decode().lower()
+    assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
