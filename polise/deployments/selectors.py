@@ -16,6 +16,12 @@ def deploy_history(*, app: App) -> QuerySet[DeployRecord]:
     return DeployRecord.objects.filter(app=app).order_by("-started_at")
 
 
+def recent_deploys(*, app: App, limit: int = 5) -> list[DeployRecord]:
+    """The app's last deploys and rollbacks, newest first, each with what it rolled back to,
+    in one query."""
+    return list(deploy_history(app=app).select_related("rollback_of")[:limit])
+
+
 def deploy_report(*, record: DeployRecord) -> DeployReport:
     """A stored record in the form the CLI sends and reads (one schema, in gitops)."""
     rollback_of = record.rollback_of.deploy_id if record.rollback_of_id else None  # type: ignore[union-attr]
