@@ -61,7 +61,9 @@ def _documented_commands() -> list[str]:
         text = doc.read_text().replace("\\\n", " ")
         for match in re.finditer(r"(?m)^[ \t]*(?:[A-Z_]+=\S+ +)*(polise (?:deploy|rollback)\b.*)$",
                                  text):  # fmt: skip
-            commands.append(match.group(1).split("#")[0].strip().strip("`"))
+            command = match.group(1).split("#")[0].strip().strip("`")
+            if "[" not in command:  # a synopsis, not a command line
+                commands.append(command)
     return commands
 
 
