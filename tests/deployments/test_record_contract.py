@@ -3,7 +3,9 @@ stores and gives back, and the CLI reads again (polise.gitops.deploy.record)."""
 
 from __future__ import annotations
 
+import contextlib
 import io
+import threading
 import uuid
 from pathlib import Path
 
@@ -42,6 +44,10 @@ class ConvergedSwarm:
 
     def inspect_container(self, container_id: str) -> None:
         return None
+
+    @contextlib.contextmanager
+    def changes(self, stack: str):
+        yield threading.Event()
 
 
 def test_records_made_by_the_cli_are_accepted_stored_and_read_back(live_server, tmp_path: Path):

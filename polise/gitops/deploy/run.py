@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
@@ -147,6 +148,32 @@ class Swarm:
             return []
         return list(self.client.api.tasks(filters={"service": service_ids}))
 
+    @contextmanager
+    def changes(self, stack: str) -> Iterator[threading.Event]:
+        """An event set whenever the Engine reports a change to one of the stack's services
+        or containers (an update state, a task's container dying or turning unhealthy), so
+        the watch looks again at once instead of at its next poll."""
+        changed = threading.Event()
+        stream = self.client.api.events(filters={"type": ["service", "container"]}, decode=True)
+
+        def listen() -> None:
+            try:
+                for event in stream:
+                    attributes = (event.get("Actor") or {}).get("Attributes") or {}
+                    if attributes.get(STACK_LABEL) == stack or str(
+                        attributes.get("name", "")
+                    ).startswith(f"{stack}_"):
+                        changed.set()
+            except Exception:  # noqa: S110 - the stream closed: the poll goes on
+                pass
+
+        thread = threading.Thread(target=listen, name="polise-docker-events", daemon=True)
+        thread.start()
+        try:
+            yield changed
+        finally:
+            stream.close()
+
     def baseline(self, stack: str) -> dict[str, Baseline]:
         services = self.services(stack)
         tasks = self.tasks([s["ID"] for s in services])
@@ -200,9 +227,10 @@ def run_deploy(opts: DeployOptions, swarm: Swarm | None = None) -> DeployReport:
                 _say(opts, clock, f"{name}: {ref}")
             _report(opts, outcome)
             baseline = swarm.baseline(opts.stack)
-            _stack_deploy(opts, argv_files, stack.environ)
-            deployed_at = time.monotonic()
-            _watch(opts, outcome, swarm, baseline, clock, deployed_at)
+            with swarm.changes(opts.stack) as changed:
+                _stack_deploy(opts, argv_files, stack.environ)
+                deployed_at = time.monotonic()
+                _watch(opts, outcome, swarm, baseline, clock, deployed_at, changed)
     except StackError as exc:
         outcome.result, outcome.reason, outcome.message = "failed", exc.reason, str(exc)
     outcome.finished_at = _now()
@@ -249,6 +277,7 @@ def _watch(
     baseline: dict[str, Baseline],
     clock: float,
     deployed_at: float,
+    changed: threading.Event,
 ) -> None:
     shown: dict[str, str] = {}
     ok_since: dict[str, float] = {}
@@ -294,7 +323,10 @@ def _watch(
                         f"{name} did not converge in time: {verdict.progress}",
                     )  # fmt: skip
             break
-        time.sleep(opts.poll_seconds)
+        # The next look: when the Engine reports a change, else after the poll interval
+        # (tasks on other nodes send no container events to this daemon).
+        changed.wait(opts.poll_seconds)
+        changed.clear()
     outcome.services = {name: v.progress for name, v in verdicts.items()}
     failed = {name: v for name, v in verdicts.items() if v.status == "failed"}
     if not failed:
