@@ -33,7 +33,7 @@ from polise.gitops.deploy.stack import (
     split_digest,
     write_resolved,
 )
-from polise.gitops.deploy.watch import SETTLE_SECONDS, Baseline, Verdict, judge, timeout_for
+from polise.gitops.deploy.watch import Baseline, Verdict, judge, runs_key, timeout_for
 
 STACK_LABEL = "com.docker.stack.namespace"
 
@@ -184,6 +184,7 @@ class Swarm:
                 version=int(svc["Version"]["Index"]),
                 update_started=(svc.get("UpdateStatus") or {}).get("StartedAt"),
                 task_ids=frozenset(t["ID"] for t in tasks if t.get("ServiceID") == svc["ID"]),
+                runs=runs_key(svc),
             )
         return result
 
@@ -294,14 +295,11 @@ def _watch(
                 opts, clock, f"watching {len(services)} service(s), up to {seconds:.0f}s ({source})"
             )
         tasks = swarm.tasks([s["ID"] for s in services])
-        settled = time.monotonic() - deployed_at >= SETTLE_SECONDS
         verdicts = {}
         for svc in services:
             name = svc["Spec"]["Name"]
             own = [t for t in tasks if t.get("ServiceID") == svc["ID"]]
-            verdict = judge(
-                svc, own, baseline.get(name), settled=settled, inspect=swarm.inspect_container
-            )
+            verdict = judge(svc, own, baseline.get(name), inspect=swarm.inspect_container)
             if verdict.status == "ok" and verdict.hold:
                 since = ok_since.setdefault(name, time.monotonic())
                 if time.monotonic() - since < verdict.hold:

@@ -10,6 +10,7 @@ tasks this deploy started. Tasks that existed before the deploy are never counte
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +29,6 @@ _DEFAULT_RETRIES = 3
 # Time allowed for a task to be scheduled, pull its image and start, before its health check
 # is even asked: the one part of the budget the stack file does not state.
 START_ALLOWANCE_SECONDS = 60.0
-# A changed service whose update status has not moved after this long was changed in a way
-# that replaces no task (labels, say): Swarm then reports no update at all.
-SETTLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,16 @@ class Baseline:
     version: int
     update_started: str | None
     task_ids: frozenset[str]
+    # What its tasks run (runs_key): when a deploy leaves it as it was, Swarm replaces no
+    # task and reports no update of its own.
+    runs: str = ""
+
+
+def runs_key(service: dict[str, Any]) -> str:
+    """The part of a service's spec whose change makes Swarm replace its tasks (swarmkit's
+    IsTaskDirty: the task template and the published ports)."""
+    spec = service.get("Spec") or {}
+    return json.dumps([spec.get("TaskTemplate"), spec.get("EndpointSpec")], sort_keys=True)
 
 
 @dataclass
@@ -177,10 +185,9 @@ def judge(
     tasks: list[dict[str, Any]],
     baseline: Baseline | None,
     *,
-    settled: bool,
     inspect: Inspect | None = None,
 ) -> Verdict:
-    """One service's state now. `settled`: SETTLE_SECONDS have passed since the deploy."""
+    """One service's state now, against the baseline taken just before the deploy."""
     new = baseline is None or baseline.service_id != service.get("ID")
     seen = frozenset() if new or baseline is None else baseline.task_ids
     fresh_tasks = [t for t in tasks if t.get("ID") not in seen]
@@ -239,12 +246,14 @@ def judge(
         return Verdict(
             "pending", f"updating, {len(running)}/{desired} running{cause_text or _why(tasks)}"
         )
-    # No update of its own yet: either Swarm has not picked the change up, or the change
-    # replaces no task. Only the second, and only once every task runs, is a success.
+    # No update of its own yet. If what the tasks run changed, Swarm will start one (however
+    # long a busy manager takes): wait for it. If not (labels, replicas), none will come.
+    if runs_key(service) != baseline.runs:
+        return Verdict("pending", f"waiting for Swarm to start the update{_why(tasks)}")
     starting = [t for t in fresh_tasks if _state(t) not in ("running", "complete", "shutdown")]
-    if settled and not starting and not cause and len(running) >= desired:
+    if not starting and not cause and len(running) >= desired:
         return Verdict("ok", f"updated in place, {len(running)}/{desired} running")
-    return Verdict("pending", f"waiting for Swarm, {len(running)}/{desired} running")
+    return Verdict("pending", f"updating in place, {len(running)}/{desired} running")
 
 
 def _judge_one_shot(
