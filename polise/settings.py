@@ -93,9 +93,11 @@ INSTALLED_APPS = [
     "polise.accounts",
     "polise.catalog",
     "polise.forge",
+    "polise.forge.mirrors",
     "polise.deployments",
     "polise.sso",
     "polise.reports",
+    "polise.news",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +274,19 @@ if GITHUB_APP_ID and not (GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID)
         "POLISE_GITHUB_APP_ID is set but POLISE_GITHUB_APP_PRIVATE_KEY (PEM, or _FILE) and "
         "POLISE_GITHUB_APP_INSTALLATION_ID are not; a GitHub App needs all three."
     )
+# Local git mirrors (polise.forge.mirrors): where each repository is fetched from, and how long
+# one fetch may take. The token travels in git's environment, never in the URL.
+_github_web = (
+    "https://github.com"
+    if GITHUB_API_URL == "https://api.github.com"
+    else GITHUB_API_URL.removesuffix("/api/v3")
+)
+GIT_URL_TEMPLATE = env.string("POLISE_GIT_URL_TEMPLATE", _github_web + "/{repo}.git")
+if "{repo}" not in GIT_URL_TEMPLATE:
+    raise ImproperlyConfigured(
+        "POLISE_GIT_URL_TEMPLATE must contain {repo}, e.g. https://github.com/{repo}.git"
+    )
+GIT_FETCH_TIMEOUT_SECONDS = env.integer("POLISE_GIT_FETCH_TIMEOUT_SECONDS", 600, minimum=10)
 if PRODUCTION and not GITHUB_WEBHOOK_SECRET:
     raise ImproperlyConfigured(
         "POLISE_GITHUB_WEBHOOK_SECRET is not set; POLISE_ENV=production expects the webhook secret."

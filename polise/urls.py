@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("polise.accounts.urls")),  # SSO: sign-in, sign-out, password reset
     path("accounts/", include("polise.sso.github_urls")),  # SSO: sign in with GitHub
     path("", include("polise.reports.urls")),
+    path("", include("polise.news.urls")),
     path("", include("polise.catalog.urls")),
 ]

@@ -23,6 +23,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from polise.catalog.models import AccessPolicy
+from polise.news.models import Item, Update
 from polise.reports.models import Attachment, Comment, Report
 from tests.factories import make_app, make_unit, make_user
 
@@ -41,6 +42,8 @@ class World:
     security_report: Report
     attachment: Attachment
     comment: Comment
+    update: Update
+    item: Item
 
 
 @pytest.fixture
@@ -97,7 +100,29 @@ def world(tmp_path, settings) -> World:
         public=True,
         created_at=report.created_at,
     )
-    return World(app, insider, outsider, report, security_report, attachment, comment)
+    from django.utils import timezone
+
+    update = Update.objects.create(
+        app=app,
+        key="push:1",
+        kind=Update.Kind.PUSH,
+        occurred_at=timezone.now(),
+        status=Update.Status.PUBLISHED,
+        published_at=timezone.now(),
+        title=f"News {SECRET}",
+        item_count=1,
+    )
+    item = Item.objects.create(
+        app=app,
+        sha="1" * 40,
+        update=update,
+        title=f"feat {SECRET}",
+        category="feature",
+        author_name="Ayu",
+        author_email="ayu@example.go.id",
+        committed_at=timezone.now(),
+    )
+    return World(app, insider, outsider, report, security_report, attachment, comment, update, item)
 
 
 Request = tuple[str, str]  # (method, path)
@@ -120,11 +145,27 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
         ("post", f"/reports/comments/{w.comment.pk}/visibility/")
     ],
     "reports:attachment": lambda w: [("get", f"/reports/attachments/{w.attachment.token}/")],
+    "news:app": lambda w: [("get", f"/apps/{w.app.slug}/news/")],
+    "news:app_feed": lambda w: [("get", f"/apps/{w.app.slug}/news/feed.atom")],
+    "news:manage": lambda w: [
+        ("get", f"/apps/{w.app.slug}/news/manage/"),
+        ("post", f"/apps/{w.app.slug}/news/manage/"),
+    ],
+    "news:catch_up": lambda w: [("post", f"/apps/{w.app.slug}/news/catch-up/")],
+    "news:update_edit": lambda w: [
+        ("get", f"/apps/{w.app.slug}/news/updates/{w.update.pk}/"),
+        ("post", f"/apps/{w.app.slug}/news/updates/{w.update.pk}/"),
+    ],
+    "news:item_visibility": lambda w: [
+        ("post", f"/apps/{w.app.slug}/news/items/{w.item.pk}/visibility/")
+    ],
 }
 
 LISTINGS: dict[str, Callable[[World], list[Request]]] = {
     "catalog:launcher": lambda w: [("get", "/")],
     "reports:mine": lambda w: [("get", "/reports/mine/")],
+    "news:portal": lambda w: [("get", "/news/")],
+    "news:portal_feed": lambda w: [("get", "/news/feed.atom")],
 }
 
 TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
@@ -241,3 +282,5 @@ def test_the_insider_does_see_the_app(client, world):
     assert SECRET in client.get("/").content.decode().lower()
     assert SECRET in client.get(f"/reports/{world.report.pk}/").content.decode().lower()
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
+    for path in ("/news/", "/news/feed.atom", f"/apps/{world.app.slug}/news/feed.atom"):
+        assert SECRET in client.get(path).content.decode().lower(), path

@@ -7,12 +7,23 @@ anything the user changed in the admin meanwhile) alone.
 from __future__ import annotations
 
 import secrets
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from polise.accounts.models import Developer, GitEmail, OrgUnit, User
 from polise.catalog.models import App, Placement, Technology
+from polise.deployments.models import DeployRecord
+from polise.forge.mirrors import gitread
+from polise.forge.mirrors import services as mirrors
+from polise.news.models import AppNews
+from polise.news.services import news_sync
+
+from .git_history import Author, build_repository
 
 DEMO_ORG = "pemprov-demo"
 
@@ -115,6 +126,12 @@ APPS = [
 ]
 
 
+# Commits in each demo app's history (the rest get DEFAULT_COMMITS); SIMPEG also records deploys.
+COMMITS = {"simpeg": 320, "portal-layanan": 160, "awdi": 120, "sipandu": 90}
+DEFAULT_COMMITS = 50
+DEPLOYED_APP = "simpeg"
+
+
 @dataclass
 class DemoReport:
     created: list[str] = field(default_factory=list)
@@ -180,8 +197,60 @@ def load_demo_data() -> DemoReport:
             app.owners.set([users[o] for o in owners])
             report.created.append(f"app {slug}")
 
+    _load_histories(report, users)
+
     if not User.objects.filter(username="admin").exists():
         report.admin_password = secrets.token_urlsafe(12)
         User.objects.create_superuser("admin", "admin@example.go.id", report.admin_password)
         report.created.append("user admin")
     return report
+
+
+def _authors(owners: list[str], others: list[str]) -> list[Author]:
+    by_username = {d[0]: d for d in DEVELOPERS}
+    authors = []
+    for username in [*owners, *(o for o in others if o not in owners)]:
+        _, first, last, _, _, emails = by_username[username]
+        authors += [Author(f"{first} {last}", email) for email in emails]
+    return authors
+
+
+def _record_demo_deploys(app: App, git_dir: Path) -> None:
+    """A deploy every twenty commits over the last hundred; the newest commits still wait."""
+    history = list(gitread.log(git_dir, tip="refs/heads/main"))
+    for commit in history[5:100:20]:
+        finished = commit.committed_at + timedelta(hours=2)
+        DeployRecord.objects.create(
+            deploy_id=uuid.uuid5(uuid.NAMESPACE_URL, f"polise-demo:{app.slug}:{commit.sha}"),
+            app=app,
+            stack=app.slug,
+            commit=commit.sha,
+            result="succeeded",
+            started_at=finished - timedelta(minutes=3),
+            finished_at=finished,
+        )
+
+
+def _load_histories(report: DemoReport, users: dict[str, User]) -> None:
+    """A git repository per demo app (news, contributions and docs read it through the forge's
+    mirror, as they read GitHub), and the app's news read from it."""
+    everyone = [d[0] for d in DEVELOPERS]
+    for n, (slug, name, _summary, _unit, tech, _placement, owners) in enumerate(APPS):
+        app = App.objects.get(slug=slug)
+        if AppNews.objects.filter(app=app).exclude(synced_tip="").exists():
+            continue
+        source = settings.DATA_DIR / "demo-git" / DEMO_ORG / f"{slug}.git"
+        if not source.exists():
+            build_repository(
+                source,
+                slug=slug,
+                title=name,
+                technology=tech,
+                authors=_authors(owners, everyone[n % 5 : n % 5 + 2]),
+                commits=COMMITS.get(slug, DEFAULT_COMMITS),
+            )
+        mirrors.mirror_set_remote(repo=app.repo, url=str(source))
+        if slug == DEPLOYED_APP and not DeployRecord.objects.filter(app=app).exists():
+            _record_demo_deploys(app, source)
+        news_sync(app=app)
+        report.created.append(f"history {slug}")

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import Application
 
 from polise.accounts.admin import UserAdmin as AccountsUserAdmin
 from polise.accounts.admin_audit import AuditedAdmin
@@ -44,6 +45,13 @@ class ApplicationAdmin(AuditedAdmin):
         "algorithm",
         "hash_client_secret",
     ]
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "algorithm":
+            # ID tokens are signed with RS256 only: discovery offers nothing else, and the
+            # authorization endpoint gives no code to a client set to anything else.
+            kwargs["choices"] = [(Application.RS256_ALGORITHM, _("RSA with SHA-2 256"))]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
 
 
 @admin.register(SignInSession)

@@ -102,10 +102,13 @@ class GrantSession(models.Model):
 
 class TokenFamilySession(models.Model):
     """The session a refresh-token family (one code exchange and its rotations) belongs to:
-    ending the session revokes the family, and refreshed ID tokens keep the session's sid."""
+    ending the session revokes the family, and refreshed ID tokens keep the session's sid.
+    The code it was exchanged for is remembered (hashed): presenting that code again revokes
+    the family (RFC 6749 4.1.2)."""
 
     token_family = models.UUIDField(unique=True)
     session = models.ForeignKey(SignInSession, on_delete=models.CASCADE, related_name="+")
+    code_checksum = models.CharField(max_length=64, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"tokens {self.token_family} in {self.session}"

@@ -2,6 +2,7 @@
 ("oauth2_provider"); discovery sits at the root, as the issuer is Polise's base URL."""
 
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from . import oidc
 
@@ -12,7 +13,10 @@ urlpatterns = [
         oidc.ConnectDiscoveryInfoView.as_view(),
         name="oidc-connect-discovery-info",
     ),
-    path("oauth/authorize/", oidc.AuthorizationView.as_view(), name="authorize"),
+    # Relying parties' pages may post the authorization request (OIDC Core 3.1.2.1), so the
+    # endpoint takes no CSRF token; the consent page answers to its own, CSRF-checked URL.
+    path("oauth/authorize/", csrf_exempt(oidc.AuthorizationView.as_view()), name="authorize"),
+    path("oauth/authorize/consent/", oidc.ConsentView.as_view(), name="authorize-consent"),
     path("oauth/token/", oidc.TokenView.as_view(), name="token"),
     path("oauth/revoke/", oidc.RevokeTokenView.as_view(), name="revoke-token"),
     path("oauth/introspect/", oidc.IntrospectTokenView.as_view(), name="introspect"),

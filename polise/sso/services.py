@@ -3,6 +3,7 @@ here, and ending a session reaches every app it signed into (back-channel logout
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -11,6 +12,7 @@ from django.contrib.auth import logout as django_logout
 from django.contrib.sessions.models import Session
 from django.core import signing
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, RefreshToken
@@ -27,6 +29,9 @@ SESSION_SID_KEY = "polise_sid"
 FORWARD_AUTH_SALT = "polise.sso.forward-auth"
 # last_seen is for people reading "my sessions"; a minute's precision spares a write a request.
 TOUCH_EVERY = timedelta(seconds=60)
+# Re-authentications asked for and not yet answered, by token (a few, for a few open tabs).
+REAUTH_KEY = "polise_reauth"
+REAUTH_KEEP = 5
 
 
 def session_start(*, request: HttpRequest, user: User, method: str) -> SignInSession:
@@ -91,6 +96,27 @@ def session_current(request: HttpRequest) -> SignInSession | None:
     )
 
 
+def reauth_ask(request: HttpRequest) -> str:
+    """An app asked this browser to sign in again (prompt=login, max_age): note when, under a
+    token the authorization request carries through the sign-in page."""
+    asked = dict(list(request.session.get(REAUTH_KEY, {}).items())[-(REAUTH_KEEP - 1) :])
+    token = secrets.token_urlsafe(12)
+    asked[token] = timezone.now().timestamp()
+    request.session[REAUTH_KEY] = asked
+    return token
+
+
+def reauth_done(*, request: HttpRequest, token: str, session: SignInSession) -> bool:
+    """Whether the session signed in after the re-authentication noted under `token` was
+    asked for. A token answers once: the same request sent later asks again."""
+    asked = request.session.get(REAUTH_KEY, {})
+    at = asked.pop(token, None) if token else None
+    if at is None:
+        return False
+    request.session[REAUTH_KEY] = asked
+    return session.auth_time.timestamp() >= at
+
+
 def session_touch(session: SignInSession, *, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if now - session.last_seen >= TOUCH_EVERY:
@@ -102,10 +128,46 @@ def session_client_record(*, session: SignInSession, application: Application) -
     SessionClient.objects.get_or_create(session=session, application=application)
 
 
-def session_token_family_record(*, session: SignInSession, token_family: object) -> None:
+def secret_checksum(value: str) -> str:
+    """The SHA-256 digest DOT finds a token by; Polise finds a redeemed code by it too."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def session_token_family_record(
+    *, session: SignInSession, token_family: object, code: str | None
+) -> None:
+    """The first tokens of a code exchange: they belong to the session, and came from `code`."""
     TokenFamilySession.objects.get_or_create(
-        token_family=token_family, defaults={"session": session}
+        token_family=token_family,
+        defaults={"session": session, "code_checksum": secret_checksum(code) if code else ""},
     )
+
+
+def _token_families_revoke(refresh: QuerySet[RefreshToken]) -> int:
+    """Revoke the live refresh tokens given and delete the access tokens they stand beside."""
+    live = refresh.filter(revoked__isnull=True)
+    AccessToken.objects.filter(refresh_token__in=live).delete()
+    return live.update(revoked=timezone.now())
+
+
+@transaction.atomic
+def code_tokens_revoke(*, code: str, application: Application) -> int:
+    """A code presented again (or twice at once): revoke every token its redemptions gave,
+    rotations included (RFC 6749 4.1.2). Another client presenting it revokes nothing."""
+    families = TokenFamilySession.objects.filter(code_checksum=secret_checksum(code)).values(
+        "token_family"
+    )
+    refresh = RefreshToken.objects.filter(token_family__in=families, application=application)
+    holder = refresh.select_related("user").first()
+    revoked = _token_families_revoke(refresh)
+    if revoked:
+        audit_record(
+            AuditEvent.Kind.TOKEN_GRANTED,
+            user=holder.user if holder is not None else None,
+            target=str(application),
+            outcome="code reused, tokens revoked",
+        )
+    return revoked
 
 
 @transaction.atomic
@@ -131,9 +193,7 @@ def session_end(
 
     Session.objects.filter(session_key=locked.session_key).delete()
     families = TokenFamilySession.objects.filter(session=locked).values("token_family")
-    refresh = RefreshToken.objects.filter(token_family__in=families, revoked__isnull=True)
-    AccessToken.objects.filter(refresh_token__in=refresh).delete()
-    refresh.update(revoked=now)
+    _token_families_revoke(RefreshToken.objects.filter(token_family__in=families))
     cache.forget_session(locked.sid)
 
     for client_id in SessionClient.objects.filter(

@@ -76,7 +76,12 @@ def _finish(
     request: HttpRequest, user: User, backend: str, method: str, next_url: str | None = None
 ) -> HttpResponse:
     next_url = next_url or request.session.get(PENDING_KEY, {}).get("next")
+    # login() empties the session when another user signs in; a re-authentication an app
+    # asked for is answered by whoever signs in now.
+    reauth = request.session.get(sso_services.REAUTH_KEY)
     login(request, user, backend=backend)
+    if reauth:
+        request.session[sso_services.REAUTH_KEY] = reauth
     session = sso_services.session_start(request=request, user=user, method=method)
     response = HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     sso_services.forward_auth_cookie_set(response, session)

@@ -24,6 +24,7 @@ def make_client(
     backchannel_logout_uri: str = "",
     post_logout_redirect_uri: str = "",
     client_id: str | None = None,
+    algorithm: str = Application.RS256_ALGORITHM,
 ) -> Application:
     application = Application.objects.create(
         name=f"RP {secrets.token_hex(3)}",
@@ -33,7 +34,7 @@ def make_client(
         authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
         redirect_uris=redirect_uri,
         post_logout_redirect_uris=post_logout_redirect_uri,
-        algorithm=Application.RS256_ALGORITHM,
+        algorithm=algorithm,
         skip_authorization=first_party,
     )
     ClientProfile.objects.create(
