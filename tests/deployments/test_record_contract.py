@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import contextlib
 import io
+import subprocess
+import sys
 import threading
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +23,7 @@ from polise.gitops.deploy.run import DeployOptions, run_deploy
 from tests.factories import make_app
 
 pytestmark = pytest.mark.django_db(transaction=True)
+T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
 
 
 class ConvergedSwarm:
@@ -96,3 +100,25 @@ def test_records_made_by_the_cli_are_accepted_stored_and_read_back(live_server, 
     assert api.record_of(str(second.deploy_id)).commit == "commit-v2"
     with pytest.raises(ReportError, match="no deploy"):
         api.record_of(str(uuid.uuid4()))
+
+
+def test_rollback_refuses_a_target_it_cannot_deploy_exactly(live_server, tmp_path: Path):
+    app = make_app(slug="lama")
+    _, token = deploy_token_create(app=app, label="CI")
+    api = PoliseAPI(live_server.url, token, attempts=1)
+    old = DeployReport(deploy_id=uuid.uuid4(), app="lama", stack="lama", commit="c0",
+                       started_at=T0, finished_at=T0, result="succeeded", schema_version=1)  # fmt: skip
+    body = old.to_json()
+    del body["schema_version"], body["resolved_stack"], body["rollback_of"]  # as polise 0.1 sent
+    api.record(body)
+    env = {"PATH": "/usr/bin:/bin", "POLISE_URL": live_server.url, "POLISE_DEPLOY_TOKEN": token}
+
+    def rollback(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "polise.cli", "rollback", *args],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, check=False)  # fmt: skip
+
+    refused = rollback("--to", str(old.deploy_id))
+    assert refused.returncode == 1
+    assert "recorded by an older polise, without its stack" in refused.stderr
+    none = rollback()  # records without a stack are not offered as targets at all
+    assert none.returncode == 1 and "no earlier good deploy of lama" in none.stderr

@@ -123,9 +123,9 @@ def _not_a_target(target: DeployReport) -> str:
         return f"deploy {target.deploy_id} did not succeed ({target.result}); pick a good one"
     if target.stack_spec is None:
         return (
-            f"deploy {target.deploy_id} was recorded without its stack (by a polise older than "
-            "its deploy record version 2), so it cannot be deployed again exactly; roll back "
-            "--to a newer good deploy, or redeploy that commit"
+            f"deploy {target.deploy_id} was recorded by an older polise, without its stack, so "
+            "it cannot be deployed again exactly; roll back --to a newer good deploy, or "
+            "redeploy that commit"
         )
     return ""
 
