@@ -100,6 +100,11 @@ if ! docker image inspect busybox:1.36 >/dev/null 2>&1; then
   rm -rf "$root"
 fi
 
+# polise lint's interpolation is compared with `docker stack config` (tests/gitops), which the
+# Debian docker.io 20.10 CLI lacks: a newer Docker CLI (23+) must come first on PATH.
+docker stack config --help >/dev/null 2>&1 \
+  || echo "swarm.sh: warning: the docker CLI on PATH has no 'docker stack config' (needs 23+)" >&2
+
 export DOCKER_BUILDKIT=0
 export POLISE_TEST_SWARM=1
 export POLISE_TEST_REGISTRY=127.0.0.1:5000

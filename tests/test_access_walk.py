@@ -15,6 +15,7 @@ something of theirs that carries the SECRET word.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -198,6 +199,7 @@ LISTINGS: dict[str, Callable[[World], list[Request]]] = {
 TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
     "deployments:records": lambda w: [("post", "/api/deployments/records")],
     "deployments:previous": lambda w: [("get", f"/api/deployments/previous?app={w.app.slug}")],
+    "deployments:record": lambda w: [("get", "/api/deployments/records/" + str(uuid.uuid4()))],
 }
 
 UNRELATED = {

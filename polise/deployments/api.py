@@ -11,8 +11,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from polise.gitops.deploy.record import DeployReport, RecordInvalid
+
 from . import selectors, services
-from .models import DeployRecord, DeployToken
+from .models import DeployToken
 
 MAX_BODY_BYTES = 256 * 1024
 
@@ -37,22 +39,6 @@ def _app_mismatch(token: DeployToken, app: Any) -> JsonResponse | None:
     return None
 
 
-def _record_json(record: DeployRecord) -> dict[str, Any]:
-    return {
-        "deploy_id": str(record.deploy_id),
-        "app": record.app.slug,
-        "kind": record.kind,
-        "commit": record.commit,
-        "image": record.image,
-        "digest": record.digest,
-        "images": record.images,
-        "started_at": record.started_at.isoformat(),
-        "finished_at": record.finished_at.isoformat() if record.finished_at else None,
-        "result": record.result,
-        "reason": record.reason,
-    }
-
-
 @csrf_exempt  # token-authenticated machine API: no cookies, so no CSRF to guard against
 @never_cache
 @require_POST
@@ -69,13 +55,15 @@ def records(request: HttpRequest) -> JsonResponse:
     if isinstance(data, dict) and (mismatch := _app_mismatch(token, data.get("app"))):
         return mismatch
     try:
-        report = services.parse_deploy_report(data)
+        report = DeployReport.from_json(data)
         record, created = services.deploy_record_save(token=token, report=report)
-    except services.ReportInvalid as exc:
+    except RecordInvalid as exc:
         return _error(400, exc.errors)
     except services.ReportConflict as exc:
         return _error(409, {"deploy_id": str(exc)})
-    return JsonResponse(_record_json(record), status=201 if created else 200)
+    return JsonResponse(
+        selectors.deploy_report(record=record).to_json(), status=201 if created else 200
+    )
 
 
 @never_cache
@@ -94,5 +82,18 @@ def previous(request: HttpRequest) -> JsonResponse:
             return _error(400, {"before": "must be a deploy id (UUID)"})
     record = selectors.previous_good_deploy(app=token.app, before=before)
     if record is None:
-        return _error(404, {"app": f"no earlier good deploy of {token.app.slug}"})
-    return JsonResponse(_record_json(record))
+        return _error(404, {"app": f"no earlier good deploy of {token.app.slug} to go back to"})
+    return JsonResponse(selectors.deploy_report(record=record).to_json())
+
+
+@never_cache
+@require_GET
+def record(request: HttpRequest, deploy_id: uuid.UUID) -> JsonResponse:
+    """One of the token's app's deploy records (`polise rollback --to ID`)."""
+    token = _token(request)
+    if token is None:
+        return _error(401, {"token": "missing, unknown or revoked deploy token"})
+    found = selectors.deploy_history(app=token.app).filter(deploy_id=deploy_id).first()
+    if found is None:
+        return _error(404, {"deploy_id": f"no deploy {deploy_id} of {token.app.slug}"})
+    return JsonResponse(selectors.deploy_report(record=found).to_json())

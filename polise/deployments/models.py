@@ -43,15 +43,13 @@ class DeployToken(models.Model):
         return f"{self.app.slug}: {self.label} ({self.prefix}…)"
 
 
+# The choices mirror polise.gitops.deploy.record (KINDS, RESULTS), which validates every record.
 class Result(models.TextChoices):
     RUNNING = "running", _("Running")
     SUCCEEDED = "succeeded", _("Succeeded")
     FAILED = "failed", _("Failed")
     ROLLED_BACK = "rolled_back", _("Rolled back by Swarm")
     TIMED_OUT = "timed_out", _("Timed out")
-
-
-FINAL_RESULTS = {Result.SUCCEEDED, Result.FAILED, Result.ROLLED_BACK, Result.TIMED_OUT}
 
 
 class Kind(models.TextChoices):
@@ -83,6 +81,18 @@ class DeployRecord(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     message = models.TextField(_("message"), blank=True)
     services = models.JSONField(_("services"), default=dict)
+    # A rollback: the deploy whose recorded stack it deployed again.
+    rollback_of = models.ForeignKey(
+        "self",
+        verbose_name=_("rollback of"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rollbacks",
+    )
+    # What `polise rollback` deploys again: the stack files as deployed (images pinned by
+    # digest) and the variables they used (polise.gitops.deploy.record.ResolvedStack).
+    resolved_stack = models.JSONField(_("resolved stack"), null=True, blank=True)
     token = models.ForeignKey(
         DeployToken, on_delete=models.SET_NULL, null=True, blank=True, related_name="records"
     )

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from polise.catalog.models import App
+from polise.gitops.deploy.record import FINAL_RESULTS, DeployReport, RecordInvalid
 
 from . import tokens
-from .models import FINAL_RESULTS, DeployRecord, DeployToken, Kind, Result
+from .models import DeployRecord, DeployToken
 
 
 def deploy_token_create(*, app: App, label: str, created_by: Any = None) -> tuple[DeployToken, str]:
@@ -46,121 +43,27 @@ def deploy_token_authenticate(*, plaintext: str) -> DeployToken | None:
     return token
 
 
-class ReportInvalid(ValueError):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
 class ReportConflict(ValueError):
     pass
-
-
-@dataclass(frozen=True)
-class DeployReport:
-    deploy_id: uuid.UUID
-    kind: str
-    stack: str
-    commit: str
-    image: str
-    digest: str
-    images: dict[str, str]
-    started_at: datetime
-    finished_at: datetime | None
-    result: str
-    reason: str
-    message: str
-    services: dict[str, str]
-
-
-def _text(data: dict[str, Any], key: str, errors: dict[str, str], *, max_length: int,
-          required: bool = False) -> str:  # fmt: skip
-    value = data.get(key, "")
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        errors[key] = "must be a string"
-        return ""
-    if required and not value:
-        errors[key] = "is required"
-    elif len(value) > max_length:
-        errors[key] = f"is longer than {max_length} characters"
-    return value
-
-
-def _when(
-    data: dict[str, Any], key: str, errors: dict[str, str], *, required: bool
-) -> datetime | None:
-    value = data.get(key)
-    if value in (None, ""):
-        if required:
-            errors[key] = "is required (ISO 8601 with a time zone)"
-        return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None or parsed.tzinfo is None:
-        errors[key] = "must be an ISO 8601 date-time with a time zone"
-        return None
-    return parsed
-
-
-def _string_map(data: dict[str, Any], key: str, errors: dict[str, str]) -> dict[str, str]:
-    value = data.get(key) or {}
-    if not isinstance(value, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) and len(v) <= 2000 for k, v in value.items()
-    ):
-        errors[key] = "must be an object of strings"
-        return {}
-    return value
-
-
-def parse_deploy_report(data: Any) -> DeployReport:
-    """Validate the CLI's JSON; every problem is named at once."""
-    if not isinstance(data, dict):
-        raise ReportInvalid({"body": "must be a JSON object"})
-    errors: dict[str, str] = {}
-    try:
-        deploy_id = uuid.UUID(str(data.get("deploy_id", "")))
-    except ValueError:
-        errors["deploy_id"] = "must be a UUID"
-        deploy_id = uuid.UUID(int=0)
-    kind = data.get("kind", Kind.DEPLOY)
-    if kind not in Kind.values:
-        errors["kind"] = f"must be one of {', '.join(Kind.values)}"
-    result = data.get("result")
-    if result not in Result.values:
-        errors["result"] = f"must be one of {', '.join(Result.values)}"
-    digest = _text(data, "digest", errors, max_length=71)
-    if digest and not (digest.startswith("sha256:") and len(digest) == 71):
-        errors["digest"] = "must be sha256:<64 hex digits>"
-    report = DeployReport(
-        deploy_id=deploy_id,
-        kind=str(kind),
-        stack=_text(data, "stack", errors, max_length=64, required=True),
-        commit=_text(data, "commit", errors, max_length=64),
-        image=_text(data, "image", errors, max_length=300),
-        digest=digest,
-        images=_string_map(data, "images", errors),
-        started_at=_when(data, "started_at", errors, required=True) or timezone.now(),
-        finished_at=_when(data, "finished_at", errors, required=result in FINAL_RESULTS),
-        result=str(result),
-        reason=_text(data, "reason", errors, max_length=200),
-        message=_text(data, "message", errors, max_length=10000),
-        services=_string_map(data, "services", errors),
-    )
-    if errors:
-        raise ReportInvalid(errors)
-    return report
 
 
 def deploy_record_save(*, token: DeployToken, report: DeployReport) -> tuple[DeployRecord, bool]:
     """Create or update the record of `report.deploy_id`. Idempotent: the same report again
     changes nothing; a running record may be finished; a finished one never changes result."""
+    rollback_of = None
+    if report.rollback_of is not None:
+        rollback_of = DeployRecord.objects.filter(
+            app_id=token.app_id, deploy_id=report.rollback_of
+        ).first()
+        if rollback_of is None:
+            raise RecordInvalid({"rollback_of": f"no deploy {report.rollback_of} of this app"})
     fields = {
         "kind": report.kind, "stack": report.stack, "commit": report.commit,
         "image": report.image, "digest": report.digest, "images": report.images,
         "started_at": report.started_at, "finished_at": report.finished_at,
         "result": report.result, "reason": report.reason, "message": report.message,
-        "services": report.services,
+        "services": report.services, "rollback_of": rollback_of,
+        "resolved_stack": report.stack_spec.to_json() if report.stack_spec else None,
     }  # fmt: skip
     with transaction.atomic():
         record = DeployRecord.objects.select_for_update().filter(deploy_id=report.deploy_id).first()
@@ -182,7 +85,8 @@ def deploy_record_save(*, token: DeployToken, report: DeployReport) -> tuple[Dep
                     f"deploy {record.deploy_id} already finished as {record.result}"
                 )
             return record, False
-        for name, value in fields.items():
-            setattr(record, name, value)
-        record.save()
+        changed = [name for name, value in fields.items() if getattr(record, name) != value]
+        for name in changed:
+            setattr(record, name, fields[name])
+        record.save(update_fields=[*changed, "updated_at"])
         return record, False

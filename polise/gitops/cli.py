@@ -8,14 +8,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from pathlib import Path
 
 from polise.gitops.config import ConfigError, load_config
 from polise.gitops.deploy.cli import add_parsers as add_deploy_parsers
-from polise.gitops.lint import LintOptions, lint_paths
-from polise.gitops.lint.output import format_json, format_sarif, format_text, has_errors
 from polise.gitops.render import TemplateError, render_new, update
 from polise.gitops.template_repo import TECHS, current_version, versions
 
@@ -60,10 +56,11 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-_FORMATS = {"text": format_text, "json": format_json}
-
-
 def cmd_lint(args: argparse.Namespace) -> int:
+    # Imported here, as copier is in render: `polise deploy` on a runner starts without them.
+    from polise.gitops.lint import LintOptions, lint_paths
+    from polise.gitops.lint.output import format_json, format_sarif, format_text, has_errors
+
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         print(f"polise lint: no such file or folder: {', '.join(missing)}", file=sys.stderr)
@@ -80,12 +77,15 @@ def cmd_lint(args: argparse.Namespace) -> int:
     if args.format == "sarif":
         out = format_sarif(findings, version=_polise_version())
     else:
-        out = _FORMATS[args.format](findings)
+        out = {"text": format_text, "json": format_json}[args.format](findings)
     sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return 1 if has_errors(findings) else 0
 
 
 def _polise_version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as package_version
+
     try:
         return package_version("polise")
     except PackageNotFoundError:

@@ -26,6 +26,10 @@ class PlatformConfig:
     # Variables that stack files may use for the registry part of an image reference; the
     # runner sets them to `registry`.
     registry_variables: tuple[str, ...] = ("POLISE_REGISTRY",)
+    # Variables the deploy workflow and the runner set (POLISE_HASH_* come from polise deploy):
+    # lint stands in for them where they are unset, so a stack needing them lints clean on a
+    # laptop. A stack that needs any other variable is told so (PLS004).
+    runner_variables: tuple[str, ...] = ("IMAGE_TAG", "POLISE_SECRETS_DIR")
     # The overlay network the reverse proxy shares with every routed service.
     proxy_network: str = "polise-proxy"
     # Middleware (Traefik, swarm provider) that asks Polise's forward-auth endpoint.

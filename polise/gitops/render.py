@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import copier
 import yaml
 
 from polise.gitops.template_repo import (
@@ -60,6 +59,8 @@ def render_new(
     if dest.exists() and any(dest.iterdir()):
         raise TemplateError(f"{dest} is not empty; polise new renders into a new folder")
     answers = {**(data or {}), "tech": tech, "name": name}
+    import copier  # here: a third of a second that `polise deploy` on a runner need not pay
+
     with template_source() as url:
         copier.run_copy(
             url if versioned else str(newest_template_dir()),
@@ -87,6 +88,8 @@ def update(
     old = rendered_version(dest)
     if not _inside_git(dest):
         raise TemplateError(f"{dest} is not a git repository; commit the rendered repo first")
+    import copier
+
     with template_source() as _url:
         try:
             copier.run_update(

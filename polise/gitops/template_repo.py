@@ -27,8 +27,6 @@ from pathlib import Path
 
 import yaml
 
-from polise.gitops.lint.manifest import manifest_schema_text
-
 TEMPLATE_URL = "git+polise:templates"
 _GIT_NAME = "polise:templates"
 TECHS = ("python", "node", "php", "go", "static")
@@ -85,6 +83,8 @@ def _git(*args: str, cwd: Path, date: str | None = None) -> str:
 
 def snapshot_current(dest: Path) -> Path:
     """The newest template source: `templates/` plus the polise.yaml schema every repo carries."""
+    from polise.gitops.lint.manifest import manifest_schema_text
+
     with as_file(files("polise.gitops").joinpath("templates")) as source:
         shutil.copytree(source, dest, ignore=_IGNORE)
     schema = dest / _SHARED / ".polise" / "polise.schema.json"

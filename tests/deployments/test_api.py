@@ -14,6 +14,11 @@ from tests.factories import make_app
 
 pytestmark = pytest.mark.django_db
 RECORDS = "/api/deployments/records"
+STACK = {
+    "files": [{"name": "docker-stack.yml", "text": "services: {web: {image: x}}\n"}],
+    "environment": {"IMAGE_TAG": "v1", "POLISE_SECRETS_DIR": None},
+    "external": {"secrets": {"secret_key": "simpeg_secret_key_0123456789ab"}},
+}
 PREVIOUS = "/api/deployments/previous"
 T0 = datetime(2026, 5, 1, 8, 0, tzinfo=UTC)
 
@@ -93,6 +98,14 @@ def test_bad_input_is_a_400_naming_each_field(client, token):
     }  # fmt: skip
     missing_end = post(client, payload(finished_at=None), token=token)
     assert missing_end.status_code == 400 and "finished_at" in missing_end.json()["errors"]
+    bad_stack = post(client, payload(resolved_stack={"files": []}), token=token)
+    assert bad_stack.status_code == 400 and "resolved_stack" in bad_stack.json()["errors"]
+    newer = post(client, payload(schema_version=99), token=token)
+    assert "upgrade Polise" in newer.json()["errors"]["schema_version"]
+    unknown_target = post(client, payload(schema_version=2, kind="rollback",
+                                          rollback_of=str(uuid.uuid4())), token=token)  # fmt: skip
+    assert "no deploy" in unknown_target.json()["errors"]["rollback_of"]
+    assert DeployRecord.objects.count() == 0
 
 
 def test_a_report_is_idempotent_on_its_deploy_id(client, token):
@@ -116,16 +129,18 @@ def test_a_report_is_idempotent_on_its_deploy_id(client, token):
 
 
 def test_previous_good_image_skips_failures_and_the_live_image(client, token):
-    def record(n, result, image):
+    def record(n, result, image, stack=STACK):
         ref = f"registry.lan:5000/simpeg:{image}@sha256:{image[-1] * 64}"
         body = payload(started_at=(T0 + timedelta(hours=n)).isoformat(),
                        finished_at=(T0 + timedelta(hours=n, minutes=1)).isoformat(),
-                       result=result, commit=f"c{n}", images={"web": ref})  # fmt: skip
+                       result=result, commit=f"c{n}", images={"web": ref},
+                       schema_version=2, resolved_stack=stack)  # fmt: skip
         assert post(client, body, token=token).status_code == 201
         return body["deploy_id"]
 
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     assert client.get(PREVIOUS, {"app": "simpeg"}, **auth).status_code == 404
+    record(0, "succeeded", "v0", stack=None)  # recorded by an older polise: cannot be redeployed
     record(1, "succeeded", "v1")
     record(2, "succeeded", "v2")
     record(3, "rolled_back", "v3")
@@ -133,10 +148,15 @@ def test_previous_good_image_skips_failures_and_the_live_image(client, token):
     response = client.get(PREVIOUS, {"app": "simpeg"}, **auth)
     assert response.status_code == 200
     assert response.json()["commit"] == "c1"
+    assert response.json()["resolved_stack"] == STACK
     assert client.get(PREVIOUS, {"app": "simpeg", "before": live}, **auth).json()["commit"] == "c1"
     assert client.get(PREVIOUS, {"app": "simpeg", "before": "x"}, **auth).status_code == 400
     assert client.get(PREVIOUS, {"app": "other"}, **auth).status_code == 403
     assert client.get(PREVIOUS, {"app": "simpeg"}).status_code == 401
+    assert client.get(f"{RECORDS}/{live}", **auth).json()["commit"] == "c4"
+    other_token = services.deploy_token_create(app=make_app(slug="other"), label="CI")[1]
+    other = client.get(f"{RECORDS}/{live}", HTTP_AUTHORIZATION=f"Bearer {other_token}")
+    assert other.status_code == 404  # another app's record is not there for this token
 
 
 def test_admin_shows_a_new_token_once(admin_client, app):

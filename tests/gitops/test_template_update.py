@@ -57,6 +57,9 @@ def test_old_version_is_what_the_patch_says(old_repo):
     stack = yaml.safe_load((old_repo / "docker-stack.yml").read_text())
     assert "rollback_config" not in stack["services"]["web"]["deploy"]
     assert not (old_repo / ".github/ISSUE_TEMPLATE/permintaan-fitur.yml").exists()
+    # Before 1.2.0 the deploy step gave the stack file without -c (now deprecated).
+    workflow = (old_repo / ".github/workflows/deploy.yml").read_text()
+    assert "run: polise deploy --app simpeg docker-stack.yml" in workflow
     # 1.0.0 predates the rollback rules: today's lint says so.
     ids = {f.rule.id for f in lint_paths([old_repo], LintOptions(actionlint="off"))}
     assert {"PLS106", "PLS107", "PLS103"} <= ids
@@ -78,6 +81,8 @@ def test_update_applies_cleanly_and_keeps_local_changes(old_repo):
     assert "/docs/" in (old_repo / ".github/CODEOWNERS").read_text()
     assert "def pegawai" in (old_repo / "app/main.py").read_text()
     assert "Mengisi data pegawai" in (old_repo / "docs/usage/README.md").read_text()
+    workflow = (old_repo / ".github/workflows/deploy.yml").read_text()
+    assert "run: polise deploy --app simpeg -c docker-stack.yml" in workflow
     assert (old_repo / "app/models.py").is_file()
     assert not list(old_repo.rglob("*.rej"))
     assert lint_paths([old_repo], LintOptions(actionlint="off")) == []

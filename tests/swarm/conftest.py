@@ -7,11 +7,14 @@ Images are built with the legacy builder (DOCKER_BUILDKIT=0, nothing is pulled) 
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ import pytest
 import yaml
 
 from tests.conftest import service_unavailable
+from tests.gitops.conftest import _tools_dir_in_var, actionlint  # noqa: F401 - fixtures
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -46,6 +50,20 @@ def build_and_push(context: Path, tag: str, *extra: str) -> None:
     sh("docker", "push", "-q", tag)
 
 
+def derive_and_push(base: str, tag: str, files: dict[str, str], workdir: Path, *extra: str) -> None:
+    """`tag`: the image `base` with `files` (path in the image -> text) replaced. One layer on
+    top of an image already built, instead of a whole build (each layer costs a full copy of
+    the file system with the vfs storage driver)."""
+    context = workdir / f"derive-{tag.rsplit(':', 1)[-1]}"
+    context.mkdir()
+    lines = [f"FROM {base}"]
+    for i, (target, text) in enumerate(files.items()):
+        (context / f"f{i}").write_text(text)
+        lines.append(f"COPY f{i} {target}")
+    (context / "Dockerfile").write_text("\n".join(lines) + "\n")
+    build_and_push(context, tag, *extra)
+
+
 def polise(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """The real `polise` command in a subprocess, as a CI runner calls it."""
     proc = sh(sys.executable, "-m", "polise.cli", *args, cwd=cwd, env=env, check=False)
@@ -69,12 +87,25 @@ def http_get(url: str, *, host: str | None = None, attempts: int = 30) -> tuple[
     raise AssertionError(f"{url} did not answer: {last}")
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @dataclass(frozen=True)
 class Swarm:
     registry: str
+    # Every stack and app of this test session is named with it, so runs from other
+    # worktrees on the same swarm never touch each other's stacks.
+    prefix: str
 
-    def edge(self, name: str, target: str, port: int) -> str:
-        """Publish `target` (tasks.SERVICE:PORT) on host port `port`, as Traefik would."""
+    def name(self, base: str) -> str:
+        return f"{self.prefix}-{base}"
+
+    def edge(self, name: str, target: str) -> str:
+        """Publish `target` (tasks.SERVICE:PORT) on a free host port, as Traefik would."""
+        port = free_port()
         stack = {
             "version": "3.9",
             "services": {"edge": {
@@ -97,7 +128,7 @@ class Swarm:
 
 
 @pytest.fixture(scope="session")
-def swarm() -> Swarm:
+def swarm() -> Iterator[Swarm]:
     if os.environ.get("POLISE_TEST_EXPECT_DB") == "sqlite":
         # CI runs the suite twice (PostgreSQL, then SQLite); the swarm does not care which
         # database the test process has, and its builds are the slowest part of CI.
@@ -121,7 +152,14 @@ def swarm() -> Swarm:
     sh("docker", "network", "create", "--driver", "overlay", "--attachable", "--internal",
        "polise-docker", check=False)  # fmt: skip
     build_and_push(HERE / "images" / "edge", f"{REGISTRY}/ci/edge:1")
-    return Swarm(registry=REGISTRY)
+    session = Swarm(registry=REGISTRY, prefix=f"t{secrets.token_hex(3)}")
+    yield session
+    # This session's tags and repos go (vfs keeps a full copy of every layer); an image that
+    # also has a stable tag (`-t NAME:ci`, see the tests) stays, so the next build is cached.
+    names = sh("docker", "image", "ls", "--format", "{{.Repository}}:{{.Tag}}").stdout.split()
+    mine = [n for n in names if f"/{session.prefix}-" in n or f":{session.prefix}-" in n]
+    if mine:
+        sh("docker", "image", "rm", *mine, check=False)
 
 
 def remove_stacks(*names: str) -> None:

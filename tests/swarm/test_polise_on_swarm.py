@@ -72,17 +72,18 @@ def test_polise_image_serves_readyz_on_swarm_with_postgresql(swarm, tmp_path):
         "IMAGE_TAG": "ci",
         "POLISE_SECRETS_DIR": str(tmp_path / "secrets"),
     }
-    remove_stacks("polise", "edge-polise", "postgresql")  # a clean database volume
+    db_stack, web_stack = swarm.name("postgresql"), swarm.name("polise")
     try:
-        run = polise("deploy", "--no-report", "--app", "postgresql", "--stack", "postgresql",
+        run = polise("deploy", "--no-report", "--app", "postgresql", "--stack", db_stack,
                      "-c", str(db), cwd=stacks, env=env)  # fmt: skip
         assert run.returncode == 0, run.stdout
-        run = polise("deploy", "--no-report", "--app", "polise", "--stack", "polise", "-c", str(web),
-                     "-c", str(HERE / "polise.override.yml"), cwd=stacks, env=env)  # fmt: skip
+        run = polise("deploy", "--no-report", "--app", "polise", "--stack", web_stack,
+                     "-c", str(web), "-c", str(HERE / "polise.override.yml"), cwd=stacks,
+                     env=env)  # fmt: skip
         assert run.returncode == 0, run.stdout
-        assert "polise_migrate: completed 1/1" in run.stdout
+        assert f"{web_stack}_migrate: completed 1/1" in run.stdout
 
-        url = swarm.edge("polise", "tasks.polise_web:8000", 18083)
+        url = swarm.edge(web_stack, f"tasks.{web_stack}_web:8000")
         status, body = 0, ""
         for _ in range(30):  # migrate has completed; a fresh web process may still be warming
             status, body = http_get(url + "/readyz", host="polise.apps.lan")
@@ -92,4 +93,4 @@ def test_polise_image_serves_readyz_on_swarm_with_postgresql(swarm, tmp_path):
         assert status == 200, body
         assert json.loads(body) == {"status": "ok", "database": "ok"}
     finally:
-        remove_stacks("polise", "edge-polise", "postgresql")
+        remove_stacks(web_stack, f"edge-{web_stack}", db_stack)

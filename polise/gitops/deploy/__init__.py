@@ -4,6 +4,7 @@ whether it converged or Swarm rolled it back; record the outcome in Polise.
 Plain Python (no Django): it runs in a CI runner next to the Docker CLI.
 """
 
-from polise.gitops.deploy.run import DeployOptions, DeployOutcome, run_deploy
+from polise.gitops.deploy.record import DeployReport
+from polise.gitops.deploy.run import DeployOptions, run_deploy
 
-__all__ = ["DeployOptions", "DeployOutcome", "run_deploy"]
+__all__ = ["DeployOptions", "DeployReport", "run_deploy"]

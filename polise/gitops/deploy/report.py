@@ -14,6 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from polise.gitops.deploy.record import DeployReport, RecordInvalid
+
 RECORDS_PATH = "/api/deployments/records"
 PREVIOUS_PATH = "/api/deployments/previous"
 
@@ -47,7 +49,7 @@ class PoliseAPI:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                     return json.loads(response.read() or b"null")
             except urllib.error.HTTPError as exc:
-                detail = exc.read().decode(errors="replace")[:500]
+                detail = _detail(exc.read())
                 # A 4xx is an answer, not an outage: another attempt would get the same.
                 if exc.code < 500:
                     raise ReportError(f"Polise answered {exc.code}: {detail}") from exc
@@ -62,9 +64,27 @@ class PoliseAPI:
     def record(self, payload: dict[str, Any]) -> Any:
         return self._request("POST", RECORDS_PATH, payload)
 
-    def previous(self, app: str, before: str | None = None) -> dict[str, Any]:
-        query = {"app": app, **({"before": before} if before else {})}
-        result = self._request("GET", f"{PREVIOUS_PATH}?{urllib.parse.urlencode(query)}")
-        if not isinstance(result, dict):
-            raise ReportError(f"Polise answered an unexpected body: {result!r}")
-        return result
+    def previous(self, app: str | None, before: str | None = None) -> DeployReport:
+        """The good deploy a rollback goes back to: before the live one, or before `before`."""
+        query = {k: v for k, v in (("app", app), ("before", before)) if v}
+        return _report(self._request("GET", f"{PREVIOUS_PATH}?{urllib.parse.urlencode(query)}"))
+
+    def record_of(self, deploy_id: str) -> DeployReport:
+        return _report(self._request("GET", f"{RECORDS_PATH}/{urllib.parse.quote(deploy_id)}"))
+
+
+def _report(body: Any) -> DeployReport:
+    try:
+        return DeployReport.from_json(body)
+    except RecordInvalid as exc:
+        raise ReportError(f"Polise answered a record this polise cannot read: {exc}") from exc
+
+
+def _detail(body: bytes) -> str:
+    """The API's own words ({"errors": {field: text}}) where it gave them."""
+    text = body.decode(errors="replace")
+    try:
+        errors = json.loads(text)["errors"]
+        return "; ".join(f"{k}: {v}" for k, v in errors.items())
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return text[:500]

@@ -10,6 +10,7 @@ tasks this deploy started. Tasks that existed before the deploy are never counte
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,9 +29,6 @@ _DEFAULT_RETRIES = 3
 # Time allowed for a task to be scheduled, pull its image and start, before its health check
 # is even asked: the one part of the budget the stack file does not state.
 START_ALLOWANCE_SECONDS = 60.0
-# A changed service whose update status has not moved after this long was changed in a way
-# that replaces no task (labels, say): Swarm then reports no update at all.
-SETTLE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -41,6 +39,16 @@ class Baseline:
     version: int
     update_started: str | None
     task_ids: frozenset[str]
+    # What its tasks run (runs_key): when a deploy leaves it as it was, Swarm replaces no
+    # task and reports no update of its own.
+    runs: str = ""
+
+
+def runs_key(service: dict[str, Any]) -> str:
+    """The part of a service's spec whose change makes Swarm replace its tasks (swarmkit's
+    IsTaskDirty: the task template and the published ports)."""
+    spec = service.get("Spec") or {}
+    return json.dumps([spec.get("TaskTemplate"), spec.get("EndpointSpec")], sort_keys=True)
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Verdict:
     reason: str = ""  # short code: rolled_back, health_check_failed, image_pull_failed, ...
     message: str = ""
     changed: bool = True
+    # "ok" only once it has lasted this many seconds (a new service's tasks must stay up).
+    hold: float = 0.0
 
 
 @dataclass
@@ -63,6 +73,16 @@ def _health(container: dict[str, Any] | None) -> tuple[str, str]:
     log = health.get("Log") or []
     output = str(log[-1].get("Output", "")).strip() if log else ""
     return str(health.get("Status", "")), output.splitlines()[-1][:300] if output else ""
+
+
+def _memory_limit(task: dict[str, Any]) -> str:
+    limit = (((task.get("Spec") or {}).get("Resources") or {}).get("Limits") or {}).get(
+        "MemoryBytes"
+    )
+    if not limit:
+        return "no memory limit is set, so the node itself ran out of memory"
+    mib, rest = divmod(int(limit), 1024 * 1024)
+    return f"the service's memory limit is {mib} MiB" if not rest else f"its limit is {limit} B"
 
 
 def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) -> Cause:
@@ -80,7 +100,13 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
         # an unhealthy task with SIGTERM, exit 0 or 143, or SIGKILL, 137).
         return Cause("task_failed", f"{where}: exit code {exit_code}" + (f": {err}" if err else ""))
     container_id = container_status.get("ContainerID")
-    health, output = _health(inspect(container_id) if inspect and container_id else None)
+    container = inspect(container_id) if inspect and container_id else None
+    # The kernel's OOM killer first: Docker also marks such a container unhealthy.
+    if ((container or {}).get("State") or {}).get("OOMKilled"):
+        return Cause(
+            "oom_killed", f"{where}: killed out of memory (exit 137); {_memory_limit(task)}"
+        )
+    health, output = _health(container)
     if health == "unhealthy":
         return Cause(
             "health_check_failed",
@@ -94,9 +120,11 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
     if "unhealthy" in lowered:
         return Cause("health_check_failed", f"{where}: the health check failed ({err})")
     if exit_code == 137:
+        # On another node the container cannot be inspected; 137 is SIGKILL, most often the
+        # OOM killer at the limit.
         return Cause(
             "oom_killed",
-            f"{where}: killed with exit 137 (out of memory at the service's limit, or SIGKILL)",
+            f"{where}: killed with exit 137, most likely out of memory; {_memory_limit(task)}",
         )
     if status.get("State") == "rejected":
         return Cause("task_rejected", f"{where}: rejected: {err or 'no reason given'}")
@@ -110,6 +138,17 @@ def classify_task_failure(task: dict[str, Any], inspect: Inspect | None = None) 
         )
     detail = f"exit code {exit_code}" if exit_code not in (None, 0) else "failed"
     return Cause("task_failed", f"{where}: {detail}" + (f": {err}" if err else ""))
+
+
+def _health_test(service: dict[str, Any]) -> bool:
+    spec = (service.get("Spec") or {}).get("TaskTemplate") or {}
+    test = ((spec.get("ContainerSpec") or {}).get("Healthcheck") or {}).get("Test") or []
+    return bool(test) and test[0] != "NONE"
+
+
+def _monitor_seconds(service: dict[str, Any]) -> float:
+    update = (service.get("Spec") or {}).get("UpdateConfig") or {}
+    return float(update.get("Monitor") or _DEFAULT_MONITOR) / _NS
 
 
 def _state(task: dict[str, Any]) -> str:
@@ -146,10 +185,9 @@ def judge(
     tasks: list[dict[str, Any]],
     baseline: Baseline | None,
     *,
-    settled: bool,
     inspect: Inspect | None = None,
 ) -> Verdict:
-    """One service's state now. `settled`: SETTLE_SECONDS have passed since the deploy."""
+    """One service's state now, against the baseline taken just before the deploy."""
     new = baseline is None or baseline.service_id != service.get("ID")
     seen = frozenset() if new or baseline is None else baseline.task_ids
     fresh_tasks = [t for t in tasks if t.get("ID") not in seen]
@@ -166,7 +204,11 @@ def judge(
         if cause:
             return Verdict("failed", f"failed: {cause.message}", cause.reason, cause.message)
         if desired > 0 and len(running) >= desired:
-            return Verdict("ok", f"created, {len(running)}/{desired} running")
+            # With a health check a task runs only once healthy. Without one, "running" says
+            # only that the process started: watch it for the update monitor, as Swarm watches
+            # an updated task, so a process that dies at once is not called a success.
+            hold = 0.0 if _health_test(service) else _monitor_seconds(service)
+            return Verdict("ok", f"created, {len(running)}/{desired} running", hold=hold)
         return Verdict("pending", f"creating, {len(running)}/{desired} running{_why(tasks)}")
     assert baseline is not None
     version = int((service.get("Version") or {}).get("Index", 0))
@@ -204,12 +246,14 @@ def judge(
         return Verdict(
             "pending", f"updating, {len(running)}/{desired} running{cause_text or _why(tasks)}"
         )
-    # No update of its own yet: either Swarm has not picked the change up, or the change
-    # replaces no task. Only the second, and only once every task runs, is a success.
+    # No update of its own yet. If what the tasks run changed, Swarm will start one (however
+    # long a busy manager takes): wait for it. If not (labels, replicas), none will come.
+    if runs_key(service) != baseline.runs:
+        return Verdict("pending", f"waiting for Swarm to start the update{_why(tasks)}")
     starting = [t for t in fresh_tasks if _state(t) not in ("running", "complete", "shutdown")]
-    if settled and not starting and not cause and len(running) >= desired:
+    if not starting and not cause and len(running) >= desired:
         return Verdict("ok", f"updated in place, {len(running)}/{desired} running")
-    return Verdict("pending", f"waiting for Swarm, {len(running)}/{desired} running")
+    return Verdict("pending", f"updating in place, {len(running)}/{desired} running")
 
 
 def _judge_one_shot(

@@ -7,7 +7,7 @@ and returns findings sorted by file and line; `polise.gitops.lint.output` format
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -41,6 +41,7 @@ class LintOptions:
     app: str | None = None
     sso: str | None = None
     actionlint: ActionlintMode = "auto"
+    environ: Mapping[str, str] | None = None  # default: this process's environment
 
 
 def classify(path: Path, doc: Document | None = None) -> Kind:
@@ -102,7 +103,7 @@ def lint_paths(
     paths: Iterable[str | os.PathLike[str]], options: LintOptions | None = None
 ) -> list[Finding]:
     options = options or LintOptions()
-    base = LintContext(config=options.config)
+    base = LintContext(config=options.config, environ=options.environ)
     findings: list[Finding] = []
     workflows: list[Document] = []
     for path in discover(Path(p) for p in paths):

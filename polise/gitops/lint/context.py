@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,8 @@ class LintContext:
     # From the polise.yaml beside the stack file, when there is one.
     app: str | None = None
     sso: str | None = None
+    # The variables stack files are interpolated with (default: this process's environment).
+    environ: Mapping[str, str] | None = None
 
 
 @dataclass

@@ -64,6 +64,28 @@ RULES: dict[str, Rule] = {
              "The stack file does not match docker stack deploy's Compose v3 schema: {detail}",
              "Bandingkan dengan referensi Compose file v3; docker stack deploy akan menolaknya.",
              "Compare with the Compose file v3 reference; docker stack deploy would refuse it."),
+        Rule("PLS003", "interpolation", E,
+             "Docker menolak interpolasi variabel di {where}: {detail}",
+             "Docker refuses the variable interpolation at {where}: {detail}",
+             "Tulis $VAR, ${{VAR}}, ${{VAR:-default}}, ${{VAR-default}}, ${{VAR:?pesan}} atau "
+             "${{VAR?pesan}}; $$ untuk tanda $. ${{VAR:+x}} tidak dikenal docker stack.",
+             "Write $VAR, ${{VAR}}, ${{VAR:-default}}, ${{VAR-default}}, ${{VAR:?message}} or "
+             "${{VAR?message}}; $$ for a $. docker stack does not know ${{VAR:+x}}."),
+        Rule("PLS004", "required-variable", W,
+             "{where} membutuhkan variabel {variable}, yang tidak diisi di sini; docker stack "
+             "deploy akan menolak tanpa variabel itu.",
+             "{where} needs the variable {variable}, which is not set here; docker stack deploy "
+             "refuses to run without it.",
+             "Pastikan runner mengisinya (workflow env atau .env runner) sebelum polise deploy.",
+             "Make sure the runner sets it (workflow env or the runner's .env) before polise "
+             "deploy."),
+        Rule("PLS005", "required-read-as-default", W,
+             "{where}: {text} memuat '-' di pesannya, sehingga Docker membacanya sebagai nilai "
+             "bawaan dan tidak pernah mewajibkan variabelnya.",
+             "{where}: {text} has a '-' in its message, so Docker reads it as a default and "
+             "never requires the variable.",
+             "Hapus tanda '-' dari pesan setelah :? atau ?.",
+             "Remove the '-' from the message after :? or ?."),
         # --- stack: image -------------------------------------------------------------------
         Rule("PLS100", "private-registry", E,
              "Layanan {service}: image '{image}' tidak berasal dari registry privat {registry}.",

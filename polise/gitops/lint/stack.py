@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Iterator
 from typing import Any
 
+from polise.gitops.interpolation import (
+    Problem,
+    find_required_read_as_default,
+    interpolate_config,
+    variables,
+)
 from polise.gitops.lint.compose_schema import schema_errors
 from polise.gitops.lint.context import Check, LintContext, Report
 from polise.gitops.lint.document import list_or_dict, mapping
@@ -26,8 +34,60 @@ def _services(report: Report) -> list[tuple[str, dict[str, Any]]]:
     return [(name, mapping(svc)) for name, svc in mapping(report.doc.data.get("services")).items()]
 
 
-def check_schema(report: Report, ctx: LintContext) -> None:
-    for path, message in schema_errors(report.doc.data):
+def lint_environment(data: Any, ctx: LintContext) -> dict[str, str]:
+    """The environment lint interpolates with (its own by default), plus stand-ins for what the
+    runner and polise deploy will set: the registry, the image tag, the content hashes."""
+    env = dict(os.environ if ctx.environ is None else ctx.environ)
+    supplied = {*ctx.config.registry_variables, *ctx.config.runner_variables}
+    for text, _keys in _strings(data):
+        for name, _op in variables(text):
+            if name in supplied or name.startswith("POLISE_HASH_"):
+                env.setdefault(name, "0" * 12)
+    return env
+
+
+def _strings(
+    value: Any, keys: tuple[str | int, ...] = ()
+) -> Iterator[tuple[str, tuple[str | int, ...]]]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, (*keys, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, (*keys, i))
+    elif isinstance(value, str):
+        yield value, keys
+
+
+def _dotted(keys: tuple[str | int, ...]) -> str:
+    return ".".join(str(k) for k in keys)
+
+
+def check_interpolation_and_schema(report: Report, ctx: LintContext) -> None:
+    """Interpolate as Docker does (polise.gitops.interpolation), then docker/cli's schema. An
+    invalid template stops there, as it stops docker stack deploy."""
+    data = report.doc.data
+    env = lint_environment(data, ctx)
+    for text, keys in _strings(data):
+        for found in find_required_read_as_default(text):
+            report.add("PLS005", *keys, where=_dotted(keys), text=found)
+    problems: list[Problem] = []
+    interpolated = interpolate_config(data, env, problems)
+    for _round in range(5):  # each round may reveal a required variable hidden behind another
+        missing = {p.error.missing: p for p in problems if p.error.missing}
+        if not missing:
+            break
+        for name, problem in missing.items():
+            report.add("PLS004", *problem.keys, where=_dotted(problem.keys), variable=name)
+            env[name] = "1"  # a stand-in, so the schema check can go on
+        problems = []
+        interpolated = interpolate_config(data, env, problems)
+    if problems:
+        for problem in problems:
+            report.add("PLS003", *problem.keys, where=_dotted(problem.keys),
+                       detail=str(problem.error))  # fmt: skip
+        return
+    for path, message in schema_errors(interpolated):
         report.add("PLS002", *path, detail=message)
 
 
@@ -271,7 +331,7 @@ def check_content_hash_names(report: Report, ctx: LintContext) -> None:
 
 
 STACK_CHECKS: list[Check] = [
-    check_schema,
+    check_interpolation_and_schema,
     check_image,
     check_resources,
     check_health_and_updates,
