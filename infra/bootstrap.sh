@@ -68,6 +68,10 @@ make_secret polise_database_url sh -c "printf 'postgres://polise:%s@postgresql:5
 make_secret registry_password random 24
 # htpasswd (apache2-utils) with bcrypt, the only hash the registry accepts.
 make_secret registry_htpasswd sh -c "htpasswd -nbB polise \"\$(cat '$POLISE_SECRETS_DIR/registry_password')\""
+if [ ! -s "$POLISE_SECRETS_DIR/polise_github_token" ]; then
+  echo "   missing polise_github_token: put Polise's fine-grained GitHub token there (issues,"
+  echo "   administration, secrets, variables, hooks and security advisories of the org's repos)"
+fi
 for tls in registry proxy; do
   if [ ! -s "$POLISE_SECRETS_DIR/${tls}_tls_cert" ]; then
     echo "   missing ${tls}_tls_cert / ${tls}_tls_key: put the office CA's certificate and key"

@@ -105,16 +105,34 @@ def _wait_for_schema(poll_seconds: float = 2.0) -> None:
 def cmd_worker(args: argparse.Namespace) -> int:
     _django_setup()
     from django.core.management import call_command
+    from django.utils.crypto import get_random_string
 
-    from polise.forge.outbox import writes_requeue_stalled
+    from polise.core.jobs import WorkerKeeper
+    from polise.forge.outbox import callbacks_missing
 
     _wait_for_schema()
-    # A worker that died mid-write left its job behind: pick such writes up again (the claim
-    # and the idempotency markers make a second job for the same write harmless).
-    requeued = writes_requeue_stalled()
-    if requeued:
-        print(f"requeued {requeued} stalled GitHub write(s)", flush=True)
-    call_command("db_worker", queue_name=args.queues, interval=args.interval)
+    if missing := callbacks_missing():
+        names = ", ".join(f"{name!r} ({count} writes)" for name, count in sorted(missing.items()))
+        print(
+            f"polise worker: refusing to start: no outbox callback is registered as {names}. "
+            "Restore the name with @outbox.on_outcome, or move those writes to a registered "
+            "name, before starting the worker.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 1
+    # The lease exists before the first job is claimed, and is renewed beside the job loop,
+    # whose sweep also queues again what dead workers left behind.
+    worker_id = get_random_string(32)
+    keeper = WorkerKeeper(worker_id=worker_id, queues=args.queues)
+    keeper.renew()
+    keeper.start()
+    try:
+        call_command(
+            "db_worker", queue_name=args.queues, interval=args.interval, worker_id=worker_id
+        )
+    finally:
+        keeper.release()
     return 0
 
 

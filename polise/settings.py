@@ -243,6 +243,12 @@ TASKS = {
     }
 }
 
+# Background work (`polise worker`). A worker renews its lease while it lives; what a worker
+# held when its lease ran out (killed, its node lost), and any outbox write or webhook delivery
+# whose job was lost, is queued again by the sweep each worker runs every JOBS_SWEEP_SECONDS.
+JOBS_LEASE_SECONDS = env.integer("POLISE_JOBS_LEASE_SECONDS", 300, minimum=1)
+JOBS_SWEEP_SECONDS = env.integer("POLISE_JOBS_SWEEP_SECONDS", 60, minimum=1)
+
 LOG_FORMAT = env.choice("POLISE_LOG_FORMAT", ("text", "json"), "text")
 LOG_LEVEL = env.choice("POLISE_LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOGGING = {
@@ -273,10 +279,21 @@ GITHUB_APP_ID = env.optional("POLISE_GITHUB_APP_ID")
 GITHUB_APP_PRIVATE_KEY = env.optional("POLISE_GITHUB_APP_PRIVATE_KEY")
 GITHUB_APP_INSTALLATION_ID = env.optional("POLISE_GITHUB_APP_INSTALLATION_ID")
 GITHUB_TIMEOUT_SECONDS = env.integer("POLISE_GITHUB_TIMEOUT_SECONDS", 10, minimum=1)
+# The outbox's first retry delay (doubled each attempt, up to 30 minutes) and how long it waits
+# after an attempt whose outcome is unknown before looking for what that attempt did.
+FORGE_BACKOFF_BASE_SECONDS = env.integer("POLISE_FORGE_BACKOFF_BASE_SECONDS", 5, minimum=1)
+FORGE_SETTLE_SECONDS = env.integer("POLISE_FORGE_SETTLE_SECONDS", 30, minimum=0)
 if GITHUB_APP_ID and not (GITHUB_APP_PRIVATE_KEY and GITHUB_APP_INSTALLATION_ID):
     raise ImproperlyConfigured(
         "POLISE_GITHUB_APP_ID is set but POLISE_GITHUB_APP_PRIVATE_KEY (PEM, or _FILE) and "
         "POLISE_GITHUB_APP_INSTALLATION_ID are not; a GitHub App needs all three."
+    )
+if PRODUCTION and not (GITHUB_TOKEN or GITHUB_APP_ID):
+    raise ImproperlyConfigured(
+        "POLISE_GITHUB_TOKEN is not set, nor POLISE_GITHUB_APP_ID; POLISE_ENV=production expects "
+        "GitHub credentials: a fine-grained token in POLISE_GITHUB_TOKEN (or _FILE), or the "
+        "GitHub App's POLISE_GITHUB_APP_ID, POLISE_GITHUB_APP_PRIVATE_KEY and "
+        "POLISE_GITHUB_APP_INSTALLATION_ID."
     )
 # Local git mirrors (polise.forge.mirrors): where each repository is fetched from, and how long
 # one fetch may take. The token travels in git's environment, never in the URL.

@@ -113,21 +113,27 @@ def test_django_management_commands_pass_through(capsys):
     assert "System check identified no issues" in capsys.readouterr().out
 
 
-def test_the_worker_picks_up_stalled_writes_before_it_starts(monkeypatch, capsys):
+@pytest.mark.django_db
+def test_the_worker_refuses_to_start_when_a_stored_callback_no_longer_exists(monkeypatch, capsys):
     from django.core import management
 
     import polise.cli
-    import polise.forge.outbox as outbox
+    from polise.forge.models import Write
 
     monkeypatch.setattr(polise.cli, "_wait_for_schema", lambda: None)
-    monkeypatch.setattr(outbox, "writes_requeue_stalled", lambda: 3)
-    ran = []
-    monkeypatch.setattr(
-        management, "call_command", lambda *args, **kwargs: ran.append((args, kwargs))
-    )
-    assert main(["worker", "--queues", "forge"]) == 0
-    assert "requeued 3 stalled GitHub write(s)" in capsys.readouterr().out
-    assert ran == [(("db_worker",), {"queue_name": "forge", "interval": 1.0})]
+    monkeypatch.setattr(management, "call_command", lambda *a, **k: pytest.fail("worker ran"))
+    for n, status in enumerate([Write.Status.PENDING, Write.Status.FAILED, Write.Status.DONE]):
+        Write.objects.create(
+            key=f"k{n}",
+            kind="create_issue",
+            repo="a/b",
+            payload={},
+            status=status,
+            on_outcome="reports.renamed",
+        )
+    assert main(["worker"]) == 1
+    err = capsys.readouterr().err
+    assert "no outbox callback is registered as 'reports.renamed' (2 writes)" in err
 
 
 @pytest.mark.django_db(transaction=True)

@@ -25,7 +25,7 @@ class WriteAdmin(admin.ModelAdmin):
     def short_error(self, obj: Write) -> str:
         return obj.last_error[:120]
 
-    @admin.action(description=_("Retry the selected failed writes"))
+    @admin.action(description=_("Retry the selected failed or stuck writes"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Write]) -> None:
         retried = sum(outbox.write_retry(write=write) for write in queryset)
         self.message_user(

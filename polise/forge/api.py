@@ -7,7 +7,7 @@ Each function takes plain values, returns plain dataclasses and raises a ForgeEr
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -47,17 +47,6 @@ class Issue:
 class Comment:
     id: int
     body: str
-    html_url: str
-
-
-@dataclass(frozen=True)
-class Commit:
-    sha: str
-    message: str
-    author_name: str
-    author_email: str
-    author_login: str | None
-    committed_at: str
     html_url: str
 
 
@@ -124,28 +113,6 @@ def get_repo(repo: str) -> Repo:
     )
 
 
-@_forge_call("create repository from template")
-def create_repo_from_template(
-    template: str, *, owner: str, name: str, description: str = "", private: bool = True
-) -> Repo:
-    template_owner, template_name = split_repo(template)
-    data = (
-        _gh()
-        .rest.repos.create_using_template(
-            template_owner,
-            template_name,
-            owner=owner,
-            name=name,
-            description=description,
-            private=private,
-        )
-        .parsed_data
-    )
-    return Repo(
-        data.full_name, data.private, bool(data.has_issues), data.default_branch, data.html_url
-    )
-
-
 @_forge_call("create issue in")
 def create_issue(repo: str, *, title: str, body: str, labels: list[str] | None = None) -> Issue:
     owner, name = split_repo(repo)
@@ -155,12 +122,6 @@ def create_issue(repo: str, *, title: str, body: str, labels: list[str] | None =
         .parsed_data
     )
     return _issue(data)
-
-
-@_forge_call("get issue in")
-def get_issue(repo: str, number: int) -> Issue:
-    owner, name = split_repo(repo)
-    return _issue(_gh().rest.issues.get(owner, name, number).parsed_data)
 
 
 @_forge_call("find issue in")
@@ -222,53 +183,6 @@ def add_labels(repo: str, number: int, labels: list[str]) -> tuple[str, ...]:
     owner, name = split_repo(repo)
     data = _gh().rest.issues.add_labels(owner, name, number, labels=labels).parsed_data
     return tuple(label.name for label in data or [])
-
-
-@_forge_call("create label in")
-def ensure_label(repo: str, label: str, *, color: str = "0b5394", description: str = "") -> None:
-    owner, name = split_repo(repo)
-    try:
-        _gh().rest.issues.create_label(
-            owner, name, name=label, color=color, description=description
-        )
-    except GitHubException as exc:
-        error = classify(exc, what=f"create label in {repo}")
-        if error.status != 422:  # 422: the label exists already, which is what we want
-            raise error from exc
-
-
-@_forge_call("list commits of")
-def list_commits(
-    repo: str, *, sha: str | None = None, since: datetime | None = None, limit: int = 1000
-) -> Iterator[Commit]:
-    owner, name = split_repo(repo)
-    commits = []
-    pages = _gh().rest.paginate(
-        _gh().rest.repos.list_commits,
-        owner=owner,
-        repo=name,
-        sha=sha,
-        since=_iso(since),
-        per_page=100,
-    )
-    for data in pages:
-        author = data.commit.author
-        commits.append(
-            Commit(
-                sha=data.sha,
-                message=data.commit.message,
-                author_name=author.name if author else "",
-                author_email=(author.email or "") if author else "",
-                author_login=data.author.login
-                if data.author and hasattr(data.author, "login")
-                else None,
-                committed_at=(author.date or "") if author else "",
-                html_url=data.html_url,
-            )
-        )
-        if len(commits) >= limit:
-            break
-    return iter(commits)
 
 
 @_forge_call("check private vulnerability reporting of")

@@ -9,5 +9,9 @@ class ForgeConfig(AppConfig):
     verbose_name = _("GitHub")
 
     def ready(self) -> None:
-        # Each app subscribes to webhook events in its own forge_handlers module.
+        # The outbox and the intake register their sweeps with the worker.
+        from . import outbox, webhooks  # noqa: F401
+
+        # Each app subscribes to webhook events (and registers its outbox callbacks) in its own
+        # forge_handlers module.
         autodiscover_modules("forge_handlers")

@@ -46,7 +46,8 @@ class Write(models.Model):
     # Set when an attempt ended without knowing whether GitHub applied it.
     ambiguous = models.BooleanField(_("outcome unknown"), default=False)
     result = models.JSONField(_("result"), null=True, blank=True)
-    # Dotted path of a function in polise called with the write once it is done or has failed.
+    # The name of a callback registered with @outbox.on_outcome, called with the write once it
+    # is done or has failed.
     on_outcome = models.CharField(_("on outcome"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)

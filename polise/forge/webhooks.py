@@ -2,6 +2,8 @@
 
 Other apps subscribe with `@handles("issues")` in a `forge_handlers` module; the forge app
 imports those modules at start-up, so the web process knows which events someone wants.
+A delivery is processed in one transaction with its row locked: every handler's changes land
+together or not at all, and a second job for the same delivery waits, then does nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import hmac
 import json
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -21,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from polise.core.jobs import enqueue_on_commit, retrying_task
+from polise.core.jobs import enqueue_missing, enqueue_on_commit, retrying_task, sweeps
 
 from .models import Delivery, HookSecret
 
@@ -90,6 +93,7 @@ SHAPES: dict[str, list[tuple[str, type | tuple[type, ...]]]] = {
         ("issue.number", int),
         ("comment.id", int),
         ("comment.body", (str, type(None))),
+        ("issue.state", str),
         ("repository.full_name", str),
     ],
     "push": [
@@ -192,20 +196,30 @@ def receive_delivery(
 
 @retrying_task(queue_name="default", max_attempts=6, base_delay=5.0, max_delay=600.0)
 def process_delivery(delivery_pk: int) -> str:
-    delivery = Delivery.objects.get(pk=delivery_pk)
-    if delivery.status == Delivery.Status.PROCESSED:
-        return "already processed"
-    outcomes = []
     try:
-        for handler in handlers_for(delivery.event):
-            outcomes.append(f"{handler.__module__}.{handler.__name__}: {handler(delivery) or 'ok'}")
+        with transaction.atomic():
+            delivery = Delivery.objects.select_for_update().get(pk=delivery_pk)
+            if delivery.status not in (Delivery.Status.RECEIVED, Delivery.Status.FAILED):
+                return f"already {delivery.status}"
+            outcome = "\n".join(
+                f"{handler.__module__}.{handler.__name__}: {handler(delivery) or 'ok'}"
+                for handler in handlers_for(delivery.event)
+            )
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.PROCESSED, outcome=outcome, processed_at=timezone.now()
+            )
     except Exception as exc:
-        Delivery.objects.filter(pk=delivery.pk).update(
+        # Every handler's changes were rolled back; the retry runs them all again.
+        Delivery.objects.filter(pk=delivery_pk).update(
             status=Delivery.Status.FAILED, outcome=f"{type(exc).__name__}: {exc}"
         )
         raise
-    outcome = "\n".join(outcomes)
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.PROCESSED, outcome=outcome, processed_at=timezone.now()
-    )
     return outcome
+
+
+@sweeps("webhook deliveries")
+def deliveries_requeue_stuck(*, deadline: datetime) -> int:
+    """Queue again the deliveries received before `deadline` and still waiting with no job
+    (the web process died before it could queue one, or the worker holding it was killed)."""
+    stuck = Delivery.objects.filter(status=Delivery.Status.RECEIVED, received_at__lt=deadline)
+    return enqueue_missing(process_delivery, stuck.values_list("pk", flat=True))

@@ -57,7 +57,7 @@ ORDER = [
     Step.Name.BUCKET,
 ]
 WEBHOOK_EVENTS = ["push", "issues", "issue_comment", "member"]
-OUTBOX_CALLBACK = "polise.onboarding.services.step_write_outcome"
+OUTBOX_CALLBACK = "onboarding.step"
 # A step whose own part failed for a reason that may pass (a server away) is tried again
 # after a backoff, this many times, before it is marked failed for a person to look at.
 MAX_AUTOMATIC_ATTEMPTS = 6
@@ -253,6 +253,7 @@ def _finish(step: Step, status: str, detail: str) -> None:
         enqueue_on_commit(onboarding_advance, step.onboarding_id)
 
 
+@outbox.on_outcome(OUTBOX_CALLBACK)
 def step_write_outcome(write: Write) -> None:
     """The outbox's callback: a step's write is done or has failed (or was put back in line).
     Runs in the transaction that records the write's outcome."""

@@ -71,6 +71,12 @@ class Report(models.Model):
     filed_at = models.DateTimeField(_("filed"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # The issue's `updated_at` in the last issue event applied: an older event changes nothing.
+    github_updated_at = models.DateTimeField(_("issue last updated"), null=True, blank=True)
+    # The status the reporter was last told about, so that each change is told once.
+    notified_status = models.CharField(
+        _("status told to the reporter"), max_length=20, choices=Status.choices, blank=True
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -91,6 +97,43 @@ class Report(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.RECEIVED, self.Status.OPEN, self.Status.IN_PROGRESS)
+
+
+class StatusChange(models.Model):
+    """One change of a report's status: who or what made it, from where, and when."""
+
+    class Source(models.TextChoices):
+        POLISE = "polise", _("Polise (filing)")
+        GITHUB = "github", _("GitHub issue")
+        PORTAL = "portal", _("Polise pages")
+        ADMIN = "admin", _("Admin")
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="status_changes"
+    )
+    old_status = models.CharField(_("from"), max_length=20, choices=Report.Status.choices)
+    new_status = models.CharField(_("to"), max_length=20, choices=Report.Status.choices)
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Copied, so the record outlives the account; a GitHub login for changes made on GitHub.
+    actor_name = models.CharField(_("by (name)"), max_length=150, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+
+    def __str__(self) -> str:
+        return f"#{self.report_id} {self.old_status} -> {self.new_status}"
 
 
 EXTENSIONS = {"image/png": ".png", "image/jpeg": ".jpg", "image/gif": ".gif", "image/webp": ".webp"}

@@ -9,30 +9,40 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from polise.accounts.models import User
 from polise.catalog.models import App
-from polise.core.jobs import enqueue_on_commit, retrying_task
-from polise.forge import api, outbox
-from polise.forge.errors import NotFound
+from polise.core.jobs import enqueue_missing, enqueue_on_commit, retrying_task, sweeps
+from polise.forge import outbox
 from polise.forge.models import Write
 
 from .attachments import CheckedUpload
-from .models import Attachment, Comment, Report
+from .models import Attachment, Comment, Report, StatusChange
 
 logger = logging.getLogger(__name__)
 
 # Labels Polise puts on the issues it files; adding them is not a developer's response.
 FILING_LABELS = {"polise", "bug", "question", "security"}
 KIND_LABEL = {Report.Kind.BUG: "bug", Report.Kind.REQUEST: "question"}
+# The statuses a reporter is told about by e-mail; the others are Polise's own business.
+TOLD_TO_REPORTER = {
+    Report.Status.OPEN,
+    Report.Status.IN_PROGRESS,
+    Report.Status.RESOLVED,
+    Report.Status.DUPLICATE,
+}
+CLOSED = {Report.Status.RESOLVED, Report.Status.DUPLICATE}
 
 
 class ReportRefused(ValueError):
@@ -93,7 +103,16 @@ def _schedule_filing(report: Report) -> None:
         _needs_attention(report, "This app is not linked to a GitHub repository yet.")
         return
     if report.confidential:
-        enqueue_on_commit(report_route_security, report.pk)
+        # A private vulnerability report where GitHub can take one, Polise's confidential
+        # queue otherwise: the write itself finds out, so an outage or a killed worker only
+        # delays the decision.
+        outbox.write_enqueue(
+            key=f"report:{report.pk}:advisory",
+            kind=Write.Kind.CREATE_VULNERABILITY_REPORT,
+            repo=report.app.repo,
+            payload={"summary": report.title, "description": issue_body(report)},
+            on_outcome=FILING,
+        )
         return
     labels = ["polise", KIND_LABEL[Report.Kind(report.kind)]]
     if report.area:
@@ -106,7 +125,7 @@ def _schedule_filing(report: Report) -> None:
         kind=Write.Kind.CREATE_ISSUE,
         repo=report.app.repo,
         payload={"title": report.title, "body": issue_body(report), "labels": labels},
-        on_outcome="polise.reports.services.report_filing_outcome",
+        on_outcome=FILING,
     )
 
 
@@ -150,128 +169,243 @@ def issue_body(report: Report) -> str:
     return "\n".join(parts)
 
 
-@retrying_task(max_attempts=8, base_delay=10.0)
-def report_route_security(report_id: int) -> str:
-    """Choose where a security report goes: a private vulnerability report when GitHub can take
-    one, otherwise Polise's confidential queue (and, if configured, a detail-free notice in the
-    private security repository)."""
-    report = Report.objects.select_related("app").get(pk=report_id)
-    if report.channel:
-        return f"already routed to {report.channel}"
-    try:
-        repo = api.get_repo(report.app.repo)
-        advisory = not repo.private and api.private_vulnerability_reporting_enabled(report.app.repo)
-    except NotFound:
-        advisory = False
+# --- the one place a report's status changes ----------------------------------------------
+
+
+def report_change_status(
+    *,
+    report: Report,
+    status: Report.Status | str,
+    actor: User | None,
+    source: StatusChange.Source,
+    actor_name: str = "",
+    note: str = "",
+    duplicate_of: Report | None = None,
+) -> StatusChange | None:
+    """Change a report's status, record who did it and from where, and tell the reporter.
+
+    Every change goes through here: filing, GitHub's issue events, the admin, the pages. The
+    row is locked and only the fields this changes are saved, so a concurrent change of
+    anything else is kept. `actor` is the Polise user who made the change (None for GitHub
+    and Polise itself; `actor_name` then names the GitHub login, if any). Returns the record,
+    or None when the report already had this status.
+    """
+    status = Report.Status(status)
+    if (status == Report.Status.DUPLICATE) != (duplicate_of is not None):
+        raise ReportRefused(_("A duplicate needs the report it duplicates, and only a duplicate."))
     with transaction.atomic():
-        report = Report.objects.select_for_update().get(pk=report_id)
-        if advisory:
-            report.channel = Report.Channel.ADVISORY
-            report.github_repo = report.app.repo
-            report.save(update_fields=["channel", "github_repo"])
-            outbox.write_enqueue(
-                key=f"report:{report.pk}:advisory",
-                kind=Write.Kind.CREATE_VULNERABILITY_REPORT,
-                repo=report.app.repo,
-                payload={"summary": report.title, "description": issue_body(report)},
-                on_outcome="polise.reports.services.report_filing_outcome",
-            )
-            return "private vulnerability report"
-        report.channel = Report.Channel.CONFIDENTIAL
-        report.status = Report.Status.OPEN
-        report.filed_at = timezone.now()
-        report.save(update_fields=["channel", "status", "filed_at"])
-        _notify_on_commit(report)
-        if settings.REPORTS_SECURITY_REPO:
-            link = _absolute(reverse("reports:detail", args=[report.pk]))
-            outbox.write_enqueue(
-                key=f"report:{report.pk}:security-notice",
-                kind=Write.Kind.CREATE_ISSUE,
-                repo=settings.REPORTS_SECURITY_REPO,
-                # No details: the notice only says that a report exists and where to read it.
-                payload={
-                    "title": f"Security report #{report.pk} for {report.app.slug}",
-                    "body": f"A security problem was reported for `{report.app.slug}`. Details are kept in Polise: {link}",
-                    "labels": ["polise", "security"],
-                },
-            )
-    return "confidential queue"
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        old = Report.Status(locked.status)
+        if old == status and locked.duplicate_of_id == (duplicate_of and duplicate_of.pk):
+            return None
+        locked.status = status
+        locked.duplicate_of = duplicate_of
+        if status in CLOSED:
+            locked.resolved_at = timezone.now()
+        elif old in CLOSED:
+            locked.resolved_at = None
+        changed = ["status", "duplicate_of", "resolved_at"]
+        locked.save(update_fields=changed)
+        change = StatusChange.objects.create(
+            report=locked,
+            old_status=old,
+            new_status=status,
+            source=source,
+            actor=actor,
+            actor_name=(actor.get_username() if actor else actor_name)[:150],
+            note=note[:200],
+        )
+        if status in TOLD_TO_REPORTER:
+            enqueue_on_commit(report_notify_reporter, locked.pk)
+    for field in changed:
+        setattr(report, field, getattr(locked, field))
+    return change
 
 
+# --- filing -------------------------------------------------------------------------------
+
+FILING = "reports.filing"
+
+
+@outbox.on_outcome(FILING)
 def report_filing_outcome(write: Write) -> None:
-    """Outbox hook: the issue or advisory exists (or filing failed for good)."""
-    report_id = int(write.key.split(":")[1])
-    report = Report.objects.select_for_update().get(pk=report_id)
-    if write.status == Write.Status.DONE:
-        result = write.result or {}
-        report.github_number = result.get("number")
-        report.github_url = result.get("html_url", "")
-        report.filed_at = report.filed_at or timezone.now()
-        report.problem = ""
-        if report.status in (Report.Status.RECEIVED, Report.Status.NEEDS_ATTENTION):
-            report.status = Report.Status.OPEN
-        report.save()
-        _notify_on_commit(report)
-    elif write.status == Write.Status.FAILED:
+    """The issue or vulnerability report exists, GitHub could not take a security report
+    privately (it stays in Polise), filing failed for good, or was put back in line."""
+    report = Report.objects.select_for_update().get(pk=int(write.key.split(":")[1]))
+    if write.status == Write.Status.FAILED:
         _needs_attention(report, write.last_error)
-    elif write.status == Write.Status.PENDING and report.status == Report.Status.NEEDS_ATTENTION:
-        # The platform team put the write back in line.
-        report.status, report.problem = Report.Status.RECEIVED, ""
-        report.save(update_fields=["status", "problem"])
+        return
+    if write.status == Write.Status.PENDING:
+        if report.status == Report.Status.NEEDS_ATTENTION:
+            report.problem = ""
+            report.save(update_fields=["problem"])
+            report_change_status(
+                report=report,
+                status=Report.Status.RECEIVED,
+                actor=None,
+                source=StatusChange.Source.POLISE,
+                note="filing put back in line",
+            )
+        return
+    result = write.result or {}
+    if write.kind == Write.Kind.CREATE_VULNERABILITY_REPORT and not result.get("filed"):
+        _keep_confidential(report)
+        return
+    if write.kind == Write.Kind.CREATE_VULNERABILITY_REPORT:
+        report.channel = Report.Channel.ADVISORY
+    report.github_repo = write.repo
+    report.github_number = result.get("number")
+    report.github_url = result.get("html_url", "")
+    report.filed_at = report.filed_at or timezone.now()
+    report.problem = ""
+    report.save(
+        update_fields=[
+            "channel",
+            "github_repo",
+            "github_number",
+            "github_url",
+            "filed_at",
+            "problem",
+        ]
+    )
+    if report.status in (Report.Status.RECEIVED, Report.Status.NEEDS_ATTENTION):
+        report_change_status(
+            report=report,
+            status=Report.Status.OPEN,
+            actor=None,
+            source=StatusChange.Source.POLISE,
+            note=f"filed on GitHub: {report.github_url}",
+        )
+
+
+def _keep_confidential(report: Report) -> None:
+    """GitHub cannot take this security report privately: it stays in Polise, seen by the
+    app's owners and the security team, with (if configured) a detail-free notice in the
+    private security repository."""
+    report.channel = Report.Channel.CONFIDENTIAL
+    report.filed_at = report.filed_at or timezone.now()
+    report.save(update_fields=["channel", "filed_at"])
+    report_change_status(
+        report=report,
+        status=Report.Status.OPEN,
+        actor=None,
+        source=StatusChange.Source.POLISE,
+        note="kept in the confidential queue",
+    )
+    if settings.REPORTS_SECURITY_REPO:
+        link = _absolute(reverse("reports:detail", args=[report.pk]))
+        outbox.write_enqueue(
+            key=f"report:{report.pk}:security-notice",
+            kind=Write.Kind.CREATE_ISSUE,
+            repo=settings.REPORTS_SECURITY_REPO,
+            # No details: the notice only says that a report exists and where to read it.
+            payload={
+                "title": f"Security report #{report.pk} for {report.app.slug}",
+                "body": f"A security problem was reported for `{report.app.slug}`. Details are kept in Polise: {link}",
+                "labels": ["polise", "security"],
+            },
+        )
 
 
 def _needs_attention(report: Report, problem: str) -> None:
-    report.status = Report.Status.NEEDS_ATTENTION
     report.problem = problem
-    report.save(update_fields=["status", "problem"])
+    report.save(update_fields=["problem"])
+    report_change_status(
+        report=report,
+        status=Report.Status.NEEDS_ATTENTION,
+        actor=None,
+        source=StatusChange.Source.POLISE,
+        note=problem,
+    )
     logger.warning("report %s needs the platform team: %s", report.pk, problem)
 
 
 # --- following the issue ------------------------------------------------------------------
 
 
-def report_apply_issue_event(*, report: Report, action: str, payload: dict[str, Any]) -> str:
-    now = timezone.now()
-    old = report.status
-    if action == "closed" and report.status != Report.Status.DUPLICATE:
-        report.status = Report.Status.RESOLVED
-        report.resolved_at = now
-    elif action == "reopened":
-        report.status = Report.Status.OPEN
-        report.resolved_at = None
-    elif action == "assigned" or (
-        action == "labeled"
-        and (payload.get("label") or {}).get("name", "") not in FILING_LABELS
-        and not (payload.get("label") or {}).get("name", "").startswith("area: ")
-    ):
-        if report.status == Report.Status.OPEN:
-            report.status = Report.Status.IN_PROGRESS
-    else:
-        return f"{action}: nothing to change"
-    if report.first_response_at is None:
-        report.first_response_at = now
-    report.save()
-    if report.status != old:
-        _notify_on_commit(report)
-    return f"{old} -> {report.status}"
+def _is_filing_label(name: str) -> bool:
+    return name in FILING_LABELS or name.startswith("area: ")
+
+
+def _status_of_issue(issue: dict[str, Any], current: Report.Status) -> Report.Status:
+    """What the issue, as GitHub last described it, says about the report: closed is
+    resolved; open with someone assigned or a developer's label is in progress."""
+    if issue.get("state") == "closed":
+        return Report.Status.RESOLVED
+    labels = {
+        label if isinstance(label, str) else label.get("name", "")
+        for label in issue.get("labels") or []
+    }
+    working = bool(issue.get("assignees") or issue.get("assignee")) or any(
+        not _is_filing_label(name) for name in labels
+    )
+    if working or current == Report.Status.IN_PROGRESS:
+        return Report.Status.IN_PROGRESS
+    return Report.Status.OPEN
+
+
+def _is_response(action: str, payload: dict[str, Any]) -> bool:
+    """A developer did something about the issue (Polise's own labels do not count)."""
+    if action == "labeled":
+        return not _is_filing_label((payload.get("label") or {}).get("name", ""))
+    return action in ("assigned", "closed", "reopened")
+
+
+def report_follow_issue(*, report: Report, action: str, payload: dict[str, Any]) -> str:
+    """Bring a report in line with an `issues` or `issue_comment` event on its issue.
+
+    GitHub may deliver events late, twice or out of order: each carries the issue as it was
+    (`issue.updated_at`), and an event older than the last one applied changes nothing, so
+    the newest description of the issue always wins. A duplicate report stays a duplicate.
+    """
+    issue = payload.get("issue") or {}
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        stamp = parse_datetime(str(issue.get("updated_at") or ""))
+        if stamp and locked.github_updated_at and stamp < locked.github_updated_at:
+            return f"{action}: older than the last event applied; nothing changed"
+        changed = []
+        if stamp:
+            locked.github_updated_at = stamp
+            changed.append("github_updated_at")
+        if locked.first_response_at is None and _is_response(action, payload):
+            locked.first_response_at = timezone.now()
+            changed.append("first_response_at")
+        if changed:
+            locked.save(update_fields=changed)
+        old = Report.Status(locked.status)
+        if old in (Report.Status.DUPLICATE, Report.Status.RECEIVED, Report.Status.NEEDS_ATTENTION):
+            return f"{action}: report is {old}; unchanged"
+        new = _status_of_issue(issue, old)
+        report_change_status(
+            report=locked,
+            status=new,
+            actor=None,
+            source=StatusChange.Source.GITHUB,
+            actor_name=(payload.get("sender") or {}).get("login", ""),
+            note=f"issue {action}",
+        )
+    return f"{action}: {old} -> {new}" if new != old else f"{action}: nothing to change"
 
 
 def report_record_comment(*, report: Report, comment: dict[str, Any]) -> str:
     body = comment.get("body") or ""
     if "<!-- polise:" in body:
         return "Polise's own comment"
-    Comment.objects.get_or_create(
-        github_id=comment["id"],
-        defaults={
-            "report": report,
-            "author": (comment.get("user") or {}).get("login", "")[:39],
-            "body": body,
-            "created_at": comment.get("created_at") or timezone.now(),
-        },
-    )
-    if report.first_response_at is None:
-        report.first_response_at = timezone.now()
-        report.save(update_fields=["first_response_at"])
+    with transaction.atomic():
+        locked = Report.objects.select_for_update().get(pk=report.pk)
+        Comment.objects.get_or_create(
+            github_id=comment["id"],
+            defaults={
+                "report": locked,
+                "author": (comment.get("user") or {}).get("login", "")[:39],
+                "body": body,
+                "created_at": comment.get("created_at") or timezone.now(),
+            },
+        )
+        if locked.first_response_at is None:
+            locked.first_response_at = timezone.now()
+            locked.save(update_fields=["first_response_at"])
     return "comment stored"
 
 
@@ -280,16 +414,27 @@ def comment_set_public(*, comment: Comment, public: bool) -> None:
     comment.save(update_fields=["public"])
 
 
-def report_mark_duplicate(*, report: Report, original: Report) -> None:
+def report_mark_duplicate(
+    *,
+    report: Report,
+    original: Report,
+    actor: User | None,
+    source: StatusChange.Source = StatusChange.Source.PORTAL,
+) -> None:
     if original.pk == report.pk or original.app_id != report.app_id:
         raise ReportRefused(_("A report can only duplicate another report about the same app."))
     with transaction.atomic():
-        report.status = Report.Status.DUPLICATE
-        report.duplicate_of = original
-        report.resolved_at = timezone.now()
-        report.save(update_fields=["status", "duplicate_of", "resolved_at"])
+        change = report_change_status(
+            report=report,
+            status=Report.Status.DUPLICATE,
+            actor=actor,
+            source=source,
+            note=f"duplicate of #{original.pk}",
+            duplicate_of=original,
+        )
         if (
-            report.github_number
+            change
+            and report.github_number
             and original.github_number
             and report.github_repo == original.github_repo
         ):
@@ -302,35 +447,52 @@ def report_mark_duplicate(*, report: Report, original: Report) -> None:
                     "body": f"Duplicate of #{original.github_number}",
                 },
             )
-        _notify_on_commit(report)
 
 
 # --- telling the reporter -----------------------------------------------------------------
 
 
-def _notify_on_commit(report: Report) -> None:
-    enqueue_on_commit(report_notify_reporter, report.pk, report.status)
-
-
 @retrying_task(max_attempts=6, base_delay=30.0)
-def report_notify_reporter(report_id: int, status: str) -> str:
-    report = Report.objects.select_related("reporter", "app").get(pk=report_id)
-    if not report.reporter.email:
-        return "reporter has no e-mail address"
-    with translation.override(settings.LANGUAGE_CODE):
-        label = Report.Status(status).label
-        subject = _("Your report about %(app)s: %(status)s") % {
-            "app": report.app.name,
-            "status": label,
-        }
-        body = _(
-            'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
-            "Follow it in Polise: %(link)s\n"
-        ) % {
-            "title": report.title,
-            "app": report.app.name,
-            "status": label,
-            "link": _absolute(reverse("reports:detail", args=[report.pk])),
-        }
-    send_mail(subject, body, None, [report.reporter.email])
+def report_notify_reporter(report_id: int) -> str:
+    """Tell the reporter the report's status, if it is one they are told about and they have
+    not been told it yet. The status is read when the mail goes out, so changes that came in
+    a burst (or out of order) end in one mail with the status that stands."""
+    with transaction.atomic():
+        report = Report.objects.select_for_update().get(pk=report_id)
+        status = Report.Status(report.status)
+        if status not in TOLD_TO_REPORTER or status == report.notified_status:
+            return f"nothing new to tell ({status})"
+        Report.objects.filter(pk=report.pk).update(notified_status=status)
+        if not report.reporter.email:
+            return "reporter has no e-mail address"
+        with translation.override(settings.LANGUAGE_CODE):
+            label = status.label
+            subject = _("Your report about %(app)s: %(status)s") % {
+                "app": report.app.name,
+                "status": label,
+            }
+            body = _(
+                'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
+                "Follow it in Polise: %(link)s\n"
+            ) % {
+                "title": report.title,
+                "app": report.app.name,
+                "status": label,
+                "link": _absolute(reverse("reports:detail", args=[report.pk])),
+            }
+        # Sent inside the transaction: if recording fails, the mail is retried, not lost.
+        send_mail(subject, body, None, [report.reporter.email])
     return f"sent to reporter: {status}"
+
+
+@sweeps("reporter notifications")
+def reports_notify_stalled(*, deadline: datetime) -> int:
+    """Queue again the notifications whose job was lost: a status the reporter should have
+    been told before `deadline` and was not."""
+    untold = (
+        Report.objects.filter(status__in=TOLD_TO_REPORTER)
+        .exclude(status=F("notified_status"))
+        .exclude(status_changes__at__gte=deadline)
+        .values_list("pk", flat=True)
+    )
+    return enqueue_missing(report_notify_reporter, untold)

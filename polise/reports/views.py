@@ -233,7 +233,7 @@ def mark_duplicate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     try:
         original = Report.objects.get(pk=int(request.POST.get("original", "")), app=report.app)
-        services.report_mark_duplicate(report=report, original=original)
+        services.report_mark_duplicate(report=report, original=original, actor=request.user)
     except (ValueError, Report.DoesNotExist, services.ReportRefused):
         messages.error(request, _("Give the number of another report about the same app."))
     return redirect("reports:detail", report.pk)

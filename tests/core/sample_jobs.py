@@ -1,5 +1,7 @@
 """Jobs used by the job-runner tests; django-tasks needs them importable by path."""
 
+from django_tasks import task
+
 from polise.core.jobs import PermanentError, retrying_task
 
 calls: dict[str, int] = {}
@@ -17,3 +19,9 @@ def flaky(key: str, failures: int) -> str:
 def broken(key: str) -> None:
     calls[key] = calls.get(key, 0) + 1
     raise PermanentError("bad input")
+
+
+@task()
+def record(key: str) -> str:
+    calls[key] = calls.get(key, 0) + 1
+    return key

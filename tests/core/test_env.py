@@ -80,6 +80,7 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://polise:pw@db.internal:5432/polise",
     "POLISE_BASE_URL": "https://portal.example.go.id",
     "POLISE_GITHUB_WEBHOOK_SECRET": "hook-secret",
+    "POLISE_GITHUB_TOKEN": "github_pat_" + "x" * 40,
 }
 
 
@@ -100,6 +101,7 @@ def test_a_complete_production_configuration_starts(tmp_path):
         ({"POLISE_DEBUG": "1"}, "POLISE_DEBUG=1 is refused"),
         ({"POLISE_LOG_FORMAT": "xml"}, "POLISE_LOG_FORMAT='xml' is not valid"),
         ({"POLISE_GITHUB_WEBHOOK_SECRET": ""}, "POLISE_GITHUB_WEBHOOK_SECRET is not set"),
+        ({"POLISE_GITHUB_TOKEN": ""}, "POLISE_GITHUB_TOKEN is not set, nor POLISE_GITHUB_APP_ID"),
         ({"POLISE_GITHUB_APP_ID": "42"}, "POLISE_GITHUB_APP_PRIVATE_KEY"),
     ],
 )
@@ -108,6 +110,17 @@ def test_a_wrong_production_value_stops_start_up_naming_it(tmp_path, override, f
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert fragment in result.stderr
+
+
+def test_a_github_app_instead_of_a_token_is_enough_in_production(tmp_path):
+    result = _start(
+        tmp_path,
+        **{**PRODUCTION, "POLISE_GITHUB_TOKEN": ""},
+        POLISE_GITHUB_APP_ID="4242",
+        POLISE_GITHUB_APP_PRIVATE_KEY=_rsa_pem(),
+        POLISE_GITHUB_APP_INSTALLATION_ID="77",
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def test_uploads_go_to_object_storage_when_a_bucket_is_named(tmp_path):

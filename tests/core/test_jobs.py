@@ -1,11 +1,15 @@
+import os
 import random
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from polise.core.jobs import backoff_seconds, enqueue_on_commit
+from polise.core.jobs import WorkerKeeper, backoff_seconds, enqueue_on_commit, job_retry, jobs_sweep
+from polise.core.models import WorkerLease
 
 from . import sample_jobs
 
@@ -62,3 +66,88 @@ def test_jobs_are_enqueued_only_after_the_transaction_commits():
         enqueue_on_commit(sample_jobs.flaky, "e", failures=0)
         raise RuntimeError("rolled back")
     assert DBTaskResult.objects.count() == 1
+
+
+# --- leases and the sweep ------------------------------------------------------------------------
+
+
+def left_running(job, *args, worker: str, started: datetime) -> DBTaskResult:
+    """A job row as a worker leaves it when it is killed mid-job."""
+    job.enqueue(*args)
+    row = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    DBTaskResult.objects.filter(pk=row.pk).update(
+        status=TaskResultStatus.RUNNING, started_at=started, worker_ids=[worker]
+    )
+    return row
+
+
+def lease(worker: str, renewed: datetime) -> None:
+    WorkerLease.objects.create(
+        worker_id=worker,
+        hostname="node-1",
+        pid=1,
+        queues="*",
+        started_at=renewed,
+        renewed_at=renewed,
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_left_running_by_a_dead_worker_is_queued_again_after_its_lease(
+    settings, run_jobs, caplog
+):
+    settings.JOBS_LEASE_SECONDS = 60
+    now = timezone.now()
+    lease("dead", renewed=now - timedelta(seconds=30))
+    row = left_running(sample_jobs.record, "f", worker="dead", started=now - timedelta(seconds=40))
+    assert jobs_sweep(now=now)["jobs left running"] == 0  # its lease has not run out yet
+
+    later = now + timedelta(seconds=31)
+    with caplog.at_level("WARNING", logger="polise.core.jobs"):
+        assert jobs_sweep(now=later)["jobs left running"] == 1
+    assert "sweep queued again: 1 jobs left running" in caplog.text
+    assert jobs_sweep(now=later)["jobs left running"] == 0  # a second sweep does not double
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.FAILED
+    assert row.exception_class_path == "polise.core.jobs.WorkerLost"
+    run_jobs()
+    assert sample_jobs.calls["f"] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_long_job_of_a_live_worker_is_left_alone(settings):
+    settings.JOBS_LEASE_SECONDS = 60
+    now = timezone.now()
+    lease("alive", renewed=now - timedelta(seconds=5))
+    left_running(sample_jobs.record, "g", worker="alive", started=now - timedelta(hours=2))
+    # Without any lease (a worker started by hand, or a lease long gone) the job is presumed dead.
+    left_running(sample_jobs.record, "h", worker="unknown", started=now - timedelta(hours=2))
+    assert jobs_sweep(now=now)["jobs left running"] == 1
+    [queued] = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    assert queued.args_kwargs["args"] == ["h"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_keeper_renews_the_lease_and_hands_it_back(settings):
+    settings.JOBS_LEASE_SECONDS = 60
+    keeper = WorkerKeeper(worker_id="w1", queues="default,forge")
+    keeper.renew()
+    first = WorkerLease.objects.get(worker_id="w1")
+    assert (first.queues, first.pid) == ("default,forge", os.getpid())
+    keeper.renew()
+    assert WorkerLease.objects.get(worker_id="w1").renewed_at >= first.renewed_at
+    assert WorkerLease.objects.get(worker_id="w1").started_at == first.started_at
+    keeper.release()
+    assert not WorkerLease.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_job_can_be_retried_from_its_first_attempt(drain_jobs):
+    sample_jobs.flaky.enqueue("i", failures=99)
+    drain_jobs()
+    last = DBTaskResult.objects.order_by("enqueued_at").last()
+    assert last.args_kwargs["kwargs"]["_attempt"] == 4
+    assert job_retry(row=last) is True
+    fresh = DBTaskResult.objects.get(status=TaskResultStatus.READY)
+    assert fresh.args_kwargs["kwargs"] == {"failures": 99}
+    assert job_retry(row=fresh) is False  # only failed jobs

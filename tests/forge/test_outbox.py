@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import timedelta
 
 import pytest
@@ -11,9 +10,11 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from polise.core.jobs import jobs_sweep, lease_deadline
 from polise.forge import api, outbox
 from polise.forge.errors import IssuesDisabled
 from polise.forge.models import Write
+from tests.forge import done_hooks
 
 pytestmark = pytest.mark.django_db(transaction=True)
 REPO = "diskominfo/simpeg"
@@ -70,25 +71,18 @@ def test_a_bad_write_is_refused_before_it_is_stored():
         outbox.write_enqueue(key="k", kind="delete_repo", repo=REPO, payload={})
     with pytest.raises(Exception, match="owner/name"):
         outbox.write_enqueue(key="k", kind=Write.Kind.CREATE_ISSUE, repo="simpeg", payload={})
-    with pytest.raises(outbox.InvalidWrite, match="on_outcome"):
+    with pytest.raises(
+        outbox.InvalidWrite, match=r"no outbox callback is registered as 'os\.system'"
+    ):
         outbox.write_enqueue(
             key="k", kind=Write.Kind.CREATE_ISSUE, repo=REPO, payload={}, on_outcome="os.system"
         )
     assert not Write.objects.exists()
 
 
-def test_the_completion_hook_gets_the_result(forge, run_jobs, drain_jobs):
-    from tests.forge import done_hooks
-
+def test_the_completion_callback_gets_the_result(forge, run_jobs, drain_jobs):
     forge.add_repo("diskominfo", "simpeg")
-    write = Write.objects.create(
-        key="report:hook",
-        kind=Write.Kind.CREATE_ISSUE,
-        repo=REPO,
-        payload={"title": "t", "body": "b"},
-        on_outcome="tests.forge.done_hooks.record",
-    )
-    outbox.perform_write.enqueue(write.pk)
+    enqueue_issue("report:hook", on_outcome="tests.record")
     drain_jobs()
     assert done_hooks.finished[-1][0] == "report:hook"
     assert (
@@ -122,17 +116,20 @@ def test_a_lost_response_is_recovered_by_the_marker_not_doubled(forge, run_jobs,
     assert len(forge.state.issues("diskominfo", "simpeg")) == 1
 
 
-def test_a_timeout_whose_request_landed_is_recovered_not_doubled(forge, run_jobs, drain_jobs):
+def test_a_timeout_whose_request_landed_is_recovered_not_doubled(
+    forge, run_jobs, drain_jobs, settings
+):
     forge.add_repo("diskominfo", "simpeg")
-    forge.faults.add("timeout", method="POST", path=r"/issues$", seconds=1.5, apply=True, times=1)
+    held = forge.hold_next(path=r"/issues$")
     write = enqueue_issue("report:5")
     started = timezone.now()
-    run_jobs()  # the client gives up after 1 s; GitHub applies the create at 1.5 s
+    run_jobs()  # the client gives up after 1 s while GitHub still holds the request
     write.refresh_from_db()
     assert write.ambiguous and write.status == Write.Status.PENDING
     # The retry waits for GitHub to settle instead of racing the slow request.
-    assert write.next_attempt_at >= started + timedelta(seconds=outbox.AMBIGUOUS_SETTLE_SECONDS)
-    time.sleep(1)
+    assert write.next_attempt_at >= started + timedelta(seconds=settings.FORGE_SETTLE_SECONDS)
+    held.release()  # GitHub creates the issue after all
+    assert held.wait_applied()
     drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
@@ -181,7 +178,8 @@ def test_a_write_whose_worker_died_is_picked_up_again_and_not_doubled(forge, run
     )
     api.create_issue(REPO, title="t", body=f"b\n\n{write.marker}\n")
     DBTaskResult.objects.all().delete()  # and its job is gone too
-    assert outbox.writes_requeue_stalled() == 1
+    assert outbox.writes_requeue_stalled(deadline=lease_deadline()) == 1
+    assert outbox.writes_requeue_stalled(deadline=lease_deadline()) == 0  # its job is queued
     drain_jobs()
     write.refresh_from_db()
     assert write.status == Write.Status.DONE
@@ -238,3 +236,76 @@ def test_fault_drill_500_writes_through_a_bad_hour_land_exactly_once(forge, run_
     assert set(fired) == {"error", "too_many_requests", "secondary_rate_limit", "lost_response"}
     # Every create whose answer was lost was found again by its marker, none was repeated.
     assert Write.objects.filter(result__recovered=True).count() == 40
+
+
+def test_a_stuck_write_can_be_retried_by_the_platform_team(forge, drain_jobs, settings):
+    forge.add_repo("diskominfo", "simpeg")
+    stuck, running, waiting = (enqueue_issue(f"report:{n}") for n in (9, 10, 11))
+    DBTaskResult.objects.all().delete()  # their jobs were lost
+    long_ago = timezone.now() - timedelta(seconds=settings.JOBS_LEASE_SECONDS + 1)
+    Write.objects.filter(pk=stuck.pk).update(
+        status=Write.Status.RUNNING, claimed_at=long_ago, attempts=1
+    )
+    Write.objects.filter(pk=running.pk).update(
+        status=Write.Status.RUNNING, claimed_at=timezone.now(), attempts=1
+    )
+    Write.objects.filter(pk=waiting.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
+    assert outbox.write_retry(write=stuck) is True
+    assert outbox.write_retry(write=running) is False  # its worker may still be at it
+    assert outbox.write_retry(write=waiting) is False  # its next attempt is scheduled
+    drain_jobs()
+    stuck.refresh_from_db()
+    assert stuck.status == Write.Status.DONE
+    assert len(forge.state.issues("diskominfo", "simpeg")) == 1
+
+
+def test_the_sweep_queues_a_write_whose_job_was_never_queued(forge, drain_jobs, settings):
+    forge.add_repo("diskominfo", "simpeg")
+    # The web process committed the write and died before it could queue the job.
+    write = Write.objects.create(
+        key="report:12",
+        kind=Write.Kind.CREATE_ISSUE,
+        repo=REPO,
+        payload={"title": "t", "body": "b"},
+    )
+    assert jobs_sweep()["GitHub writes"] == 0  # not yet: it may still be on its way
+    later = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS + 1)
+    assert jobs_sweep(now=later)["GitHub writes"] == 1
+    assert jobs_sweep(now=later)["GitHub writes"] == 0
+    drain_jobs()
+    write.refresh_from_db()
+    assert write.status == Write.Status.DONE
+
+
+def test_stored_callback_names_that_no_code_registers_are_found():
+    Write.objects.create(
+        key="a", kind="create_issue", repo=REPO, payload={}, on_outcome="tests.record"
+    )
+    Write.objects.create(
+        key="b", kind="create_issue", repo=REPO, payload={}, on_outcome="gone.name"
+    )
+    Write.objects.create(
+        key="c",
+        kind="create_issue",
+        repo=REPO,
+        payload={},
+        on_outcome="gone.too",
+        status=Write.Status.DONE,  # done: never called again
+    )
+    assert outbox.callbacks_missing() == {"gone.name": 1}
+    with pytest.raises(outbox.InvalidWrite, match="two outbox callbacks"):
+        outbox.on_outcome("tests.record")(lambda write: None)
+
+
+def test_the_first_retry_waits_the_configured_backoff_base(forge, run_jobs, settings):
+    settings.FORGE_BACKOFF_BASE_SECONDS = 100
+    forge.add_repo("diskominfo", "simpeg")
+    forge.faults.add("error", status=500, method="POST", times=1)
+    write = enqueue_issue("report:13")
+    before = timezone.now()
+    run_jobs()
+    write.refresh_from_db()
+    assert write.status == Write.Status.PENDING
+    # Full jitter between half the base and the base, for the first retry.
+    assert before + timedelta(seconds=50) <= write.next_attempt_at
+    assert write.next_attempt_at <= timezone.now() + timedelta(seconds=100)

@@ -214,3 +214,25 @@ def test_a_per_repo_secret_takes_precedence_over_the_global_one(post):
 
 def test_the_endpoint_accepts_only_post(client):
     assert client.get("/hooks/github").status_code == 405
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_whose_job_was_lost_is_queued_again_by_the_sweep(
+    post, issue_events, run_jobs, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from polise.core.jobs import jobs_sweep
+
+    post("issues", issues_payload(number=8), delivery="lost")
+    DBTaskResult.objects.all().delete()  # the web process died before its job was queued
+    assert jobs_sweep()["webhook deliveries"] == 0
+    later = timezone.now() + timedelta(seconds=settings.JOBS_LEASE_SECONDS + 1)
+    assert jobs_sweep(now=later)["webhook deliveries"] == 1
+    assert jobs_sweep(now=later)["webhook deliveries"] == 0
+    run_jobs()
+    assert issue_events == [8]
+    assert Delivery.objects.get().status == Delivery.Status.PROCESSED

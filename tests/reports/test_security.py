@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
+from polise.core.jobs import jobs_sweep
+from polise.forge.models import Write
 from polise.reports.models import Report
 from tests.factories import make_app, make_user
 
@@ -116,3 +122,47 @@ def test_an_advisory_whose_answer_cannot_be_read_is_never_sent_twice(
     assert len(forge.state.repo("diskominfo", "jdih").advisories) == 1
     assert report.status == Report.Status.NEEDS_ATTENTION
     assert "may have filed this report" in report.problem
+
+
+def test_routing_is_an_outbox_write_that_a_killed_worker_cannot_lose(
+    client, forge, reporter, drain_jobs, settings
+):
+    """The worker died while GitHub was still answering whether the repository takes private
+    reports: nothing was sent, so the sweep's retry routes it, once."""
+    forge.add_repo("diskominfo", "jdih", private=False)
+    enable_reporting(forge, "diskominfo", "jdih")
+    make_app(slug="jdih", repo="diskominfo/jdih")
+    client.post("/apps/jdih/report/", security_form())
+    write = Write.objects.get(kind=Write.Kind.CREATE_VULNERABILITY_REPORT)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOBS_LEASE_SECONDS + 1)
+    Write.objects.filter(pk=write.pk).update(
+        status=Write.Status.RUNNING, claimed_at=long_ago, attempts=1
+    )
+    DBTaskResult.objects.all().delete()
+    assert jobs_sweep()["GitHub writes"] == 1
+    drain_jobs()
+    report = Report.objects.get()
+    assert (report.channel, report.status) == (Report.Channel.ADVISORY, Report.Status.OPEN)
+    assert len(forge.state.repo("diskominfo", "jdih").advisories) == 1
+
+
+def test_a_worker_killed_while_sending_an_advisory_flags_it_instead_of_sending_twice(
+    client, forge, reporter, drain_jobs, settings
+):
+    forge.add_repo("diskominfo", "jdih", private=False)
+    enable_reporting(forge, "diskominfo", "jdih")
+    make_app(slug="jdih", repo="diskominfo/jdih")
+    client.post("/apps/jdih/report/", security_form())
+    write = Write.objects.get(kind=Write.Kind.CREATE_VULNERABILITY_REPORT)
+    long_ago = timezone.now() - timedelta(seconds=settings.JOBS_LEASE_SECONDS + 1)
+    # The request had gone out (the write said so before sending) when the worker died.
+    Write.objects.filter(pk=write.pk).update(
+        status=Write.Status.RUNNING, claimed_at=long_ago, attempts=1, ambiguous=True
+    )
+    DBTaskResult.objects.all().delete()
+    jobs_sweep()
+    drain_jobs()
+    report = Report.objects.get()
+    assert report.status == Report.Status.NEEDS_ATTENTION
+    assert "may have filed this report" in report.problem
+    assert forge.state.repo("diskominfo", "jdih").advisories == []

@@ -52,6 +52,7 @@ def write_secrets(folder: Path) -> None:
         "polise_database_url": f"postgres://postgres:{password}@postgresql:5432/postgres",
         "polise_secret_key": secrets.token_urlsafe(50),
         "polise_github_webhook_secret": secrets.token_urlsafe(20),
+        "polise_github_token": "github_pat_" + secrets.token_urlsafe(30),
         "polise_oidc_private_key": pem,
     }
     for name, value in files.items():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -203,28 +202,6 @@ def create_user_repo(call: Call) -> Result:
     if user.type == "Bot":
         raise ApiError(403, "Resource not accessible by integration")
     return _create_repo(call, user, call.body)
-
-
-@route("POST", "/repos/{template_owner}/{template_repo}/generate")
-def generate_from_template(call: Call) -> Result:
-    fake = call.fake
-    template = get_repo(call, "template_owner", "template_repo")
-    if not template.is_template:
-        raise ApiError(422, f"{template.full_name} is not a template repository")
-    body = call.body
-    owner_login = body.get("owner") or actor(call).login
-    owner = fake.state.users.get(owner_login.lower()) or fake.state.user(owner_login)
-    _check_name_free(call, owner, body["name"])
-    repo = fake.add_repo(owner.login, body["name"], owner_type=owner.type, files=None)
-    repo.template_of = template
-    _apply_repo_fields(
-        repo, {"description": body.get("description"), "private": body.get("private", False)}
-    )
-    head = template.head()
-    if head is not None:
-        fake.commit(repo, dict(head.files), "Initial commit", actor=call.actor)
-    fake.state.count_create("repo")
-    return Result(201, fake.state.full_repository(repo))
 
 
 @route("PATCH", "/repos/{owner}/{repo}")
@@ -752,28 +729,6 @@ def list_comments(call: Call) -> Result:
     return Result(200, [call.fake.state.comment_json(repo, c) for c in chunk], headers)
 
 
-@route("POST", "/repos/{owner}/{repo}/labels")
-def create_label(call: Call) -> Result:
-    fake = call.fake
-    repo = get_repo(call)
-    body = call.body
-    if body["name"].lower() in repo.labels:
-        raise ApiError(
-            422,
-            "Validation Failed",
-            [{"resource": "Label", "code": "already_exists", "field": "name"}],
-        )
-    label = Label(
-        fake.state.next_id(),
-        body["name"],
-        (body.get("color") or "ededed").lstrip("#"),
-        body.get("description"),
-    )
-    repo.labels[label.name.lower()] = label
-    fake.state.count_create("label")
-    return Result(201, fake.state.label(repo, label))
-
-
 @route("POST", "/repos/{owner}/{repo}/issues/{issue_number}/labels")
 def add_labels(call: Call) -> Result:
     fake = call.fake
@@ -861,46 +816,6 @@ def report_vulnerability(call: Call) -> Result:
 
 
 # --- commits and contents ---------------------------------------------------------------------
-
-
-@route("GET", "/repos/{owner}/{repo}/commits")
-def list_commits(call: Call) -> Result:
-    fake = call.fake
-    repo = get_repo(call)
-    if not repo.commits:
-        raise ApiError(409, "Git Repository is empty.")
-    ref = call.q("sha")
-    if ref and repo.head(ref) is None:
-        raise not_found()
-    items = repo.history(ref)
-    path = (call.q("path") or "").strip("/")
-    if path:
-        items = [
-            c
-            for c in items
-            if any(p == path or p.startswith(path + "/") for p in c.added + c.modified + c.removed)
-        ]
-    author = (call.q("author") or "").lower()
-    if author:
-        items = [
-            c
-            for c in items
-            if author in {str(c.author.get("login", "")).lower(), c.author["email"].lower()}
-        ]
-    if call.q("since"):
-        since = parse_time(call.q("since") or "")
-        items = [c for c in items if parse_time(c.committer["date"]) >= since]
-    if call.q("until"):
-        until = parse_time(call.q("until") or "")
-        items = [c for c in items if parse_time(c.committer["date"]) <= until]
-    chunk, headers = paginate(call, items)
-    out = []
-    for commit in chunk:
-        entry = fake.state.commit_json(repo, commit)
-        entry.pop("files")  # the list omits files and stats, as GitHub's does
-        entry.pop("stats")
-        out.append(entry)
-    return Result(200, out, headers)
 
 
 @route("GET", "/repos/{owner}/{repo}/commits/{ref}")
@@ -1083,36 +998,7 @@ def update_git_ref(call: Call) -> Result:
     )
 
 
-# --- apps and rate limit ----------------------------------------------------------------------
-
-
-@route("GET", "/app")
-def get_app(call: Call) -> Result:
-    fake = call.fake
-    if not call.jwt_app:
-        raise ApiError(401, "A JSON web token could not be decoded")
-    app = fake.app
-    owner = fake.state.user(app.owner, "Organization")
-    stamp = fake.started_at
-    return Result(
-        200,
-        {
-            "id": app.app_id,
-            "slug": app.slug,
-            "node_id": f"A_{app.app_id}",
-            "client_id": f"Iv1.{app.app_id:016x}",
-            "owner": fake.state.simple_user(owner),
-            "name": app.name,
-            "description": "Polise developer portal",
-            "external_url": "",
-            "html_url": f"{fake.state.html_base}/apps/{app.slug}",
-            "created_at": stamp,
-            "updated_at": stamp,
-            "permissions": dict(app.permissions),
-            "events": list(app.events),
-            "installations_count": len(app.installations),
-        },
-    )
+# --- apps ----------------------------------------------------------------------------------
 
 
 @route("POST", "/app/installations/{installation_id}/access_tokens")
@@ -1142,28 +1028,6 @@ def create_installation_token(call: Call) -> Result:
             "expires_at": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "permissions": permissions,
             "repository_selection": "selected" if body.get("repositories") else "all",
-        },
-    )
-
-
-@route("GET", "/rate_limit")
-def rate_limit(call: Call) -> Result:
-    core = call.fake.rate_snapshot(call.token)
-
-    def other(limit: int) -> dict[str, int]:
-        return {"limit": limit, "remaining": limit, "reset": int(time.time()) + 60, "used": 0}
-
-    return Result(
-        200,
-        {
-            "resources": {
-                "core": core,
-                "search": other(30),
-                "graphql": other(5000),
-                "integration_manifest": other(5000),
-                "code_search": other(10),
-            },
-            "rate": core,
         },
     )
 

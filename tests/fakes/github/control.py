@@ -18,6 +18,7 @@ _ISSUE = re.compile(
 )
 _PUSH = re.compile(r"^/_fake/repos/([^/]+)/([^/]+)/push$")
 _REDELIVER = re.compile(r"^/_fake/deliveries/([0-9a-f-]+)/redeliver$")
+_RELEASE = re.compile(r"^/_fake/faults/(\d+)/release$")
 
 
 def _delivery(d: Any) -> dict[str, Any]:
@@ -74,6 +75,9 @@ def dispatch(fake: GitHubFake, method: str, path: str, body: Any) -> tuple[int, 
         return 201, fake.faults.add(kind, **body).as_dict()
     if (method, path) == ("GET", "/_fake/faults"):
         return 200, [f.as_dict() for f in fake.faults.active()]
+    if method == "POST" and (m := _RELEASE.match(path)):
+        fake.faults.get(int(m.group(1))).release()
+        return 200, {"ok": True}
     if (method, path) == ("DELETE", "/_fake/faults"):
         fake.clear_faults()
         return 200, {"ok": True}

@@ -57,6 +57,8 @@ class RequestRecord:
     fault: str | None = None
     started: float = field(default_factory=time.time)
     duration: float = 0.0
+    # Set once the fake has finished with the request (answered, dropped, or timed out).
+    done: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
     def json(self) -> Any:
@@ -145,12 +147,11 @@ class GitHubFake:
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
         self.webhook_timeout = 10.0
-        self.installation_token_ttl = 3600
         self.auto_accept_invitations = True
         self.allow_anonymous = False
         self.print_violations = False  # the standalone server prints them as they happen
         self.started_at = now_iso()
-        self._server: ThreadingHTTPServer | None = None
+        self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self.webhooks = WebhookSender()
         self.faults = Faults()
@@ -164,7 +165,7 @@ class GitHubFake:
 
     def start(self) -> GitHubFake:
         handler = type("Handler", (_Handler,), {"fake": self})
-        self._server = ThreadingHTTPServer((self.host, self.port), handler)
+        self._server = _Server((self.host, self.port), handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self.state.base_url = self.base_url
@@ -193,6 +194,7 @@ class GitHubFake:
         """Forget everything a test did: repositories, tokens, faults, logs, deliveries."""
         self.webhooks.flush()
         self.webhooks.timeout = self.webhook_timeout
+        self.installation_token_ttl = 3600
         self.state = State(self.base_url, self.html_url)
         # Installation tokens GitHub issued stay valid across tests, as on GitHub for an hour:
         # githubkit caches them process-wide, keyed by app and installation.
@@ -826,6 +828,19 @@ class GitHubFake:
             path=path,
         )
 
+    def hold_next(
+        self,
+        times: int = 1,
+        *,
+        apply: bool = True,
+        method: str | None = "POST",
+        path: str | None = None,
+    ) -> Fault:
+        """The request waits until `fault.release()` (the client may give up meanwhile), then
+        is applied (`apply`) and answered, or dropped. `fault.wait_reached()` and
+        `fault.wait_applied()` let a test act at exactly those moments, without sleeping."""
+        return self.faults.add("hold", times=times, apply=apply, method=method, path=path)
+
     def lose_next_response(
         self,
         times: int = 1,
@@ -885,6 +900,7 @@ class GitHubFake:
             )
         record.status = status
         record.duration = time.perf_counter() - started
+        record.done.set()
         return status, out_headers, out_body
 
     def _pipeline(
@@ -962,11 +978,10 @@ class GitHubFake:
         parsed = json.loads(body) if body else None
         call = api.Call(self, method, path, match.path_params, query, parsed, actor, token, is_jwt)
         with self.state.lock:
-            if op.template != "/rate_limit":
-                entry = self._rate_entry(token)
-                if entry[0] >= RATE_LIMIT:
-                    return self._primary_limit_answer(op, token, entry[1])
-                entry[0] += 1
+            entry = self._rate_entry(token)
+            if entry[0] >= RATE_LIMIT:
+                return self._primary_limit_answer(op, token, entry[1])
+            entry[0] += 1
             try:
                 result = handler(call)
             except api.ApiError as exc:
@@ -980,6 +995,8 @@ class GitHubFake:
             )
         if fault is not None and fault.kind == "timeout":
             return None, {}, b""  # applied, but the client gave up long ago
+        if fault is not None and fault.kind == "hold":
+            fault._applied.set()
         return answer
 
     def _fault_answer(
@@ -992,6 +1009,9 @@ class GitHubFake:
             )
         if fault.kind == "timeout":
             time.sleep(fault.seconds)
+            return None if fault.apply else (None, {}, b"")
+        if fault.kind == "hold":
+            fault.hold()
             return None if fault.apply else (None, {}, b"")
         if fault.kind == "secondary_rate_limit":
             return self._answer(
@@ -1092,6 +1112,13 @@ class _Call(api.Call):
 
     def __init__(self, fake: GitHubFake) -> None:
         super().__init__(fake, "", "", {}, {}, None, None)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # a client that gave up, or died (a killed worker): not the fake's fault
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -140,7 +140,6 @@ class Repo:
     default_branch: str = "main"
     topics: list[str] = field(default_factory=list)
     pushed_at: str | None = None
-    template_of: Repo | None = None
     collaborators: dict[str, str] = field(default_factory=dict)  # login -> permission
     invitations: list[dict[str, Any]] = field(default_factory=list)
     hooks: dict[int, Hook] = field(default_factory=dict)
@@ -374,8 +373,6 @@ class State:
                 },
             }
         )
-        if repo.template_of is not None:
-            out["template_repository"] = self.repository(repo.template_of)
         return out
 
     def repository(self, repo: Repo) -> dict[str, Any]:
