@@ -153,6 +153,8 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     ],
     "reports:duplicate": lambda w: [("post", f"/reports/{w.report.pk}/duplicate/")],
     "reports:follow": lambda w: [("post", f"/reports/{w.report.pk}/follow/")],
+    "reports:reply": lambda w: [("post", f"/reports/{w.report.pk}/reply/")],
+    "reports:status": lambda w: [("post", f"/reports/{w.report.pk}/status/")],
     "reports:comment_visibility": lambda w: [
         ("post", f"/reports/comments/{w.comment.pk}/visibility/")
     ],

@@ -185,6 +185,15 @@ def add_labels(repo: str, number: int, labels: list[str]) -> tuple[str, ...]:
     return tuple(label.name for label in data or [])
 
 
+@_forge_call("open or close an issue in")
+def set_issue_state(repo: str, number: int, *, state: str, reason: str | None = None) -> Issue:
+    """Open or close an issue; setting the state it already has changes nothing on GitHub."""
+    owner, name = split_repo(repo)
+    extra = {"state_reason": reason} if reason else {}
+    data = _gh().rest.issues.update(owner, name, number, state=state, **extra)
+    return _issue(data.parsed_data)
+
+
 @_forge_call("check private vulnerability reporting of")
 def private_vulnerability_reporting_enabled(repo: str) -> bool:
     owner, name = split_repo(repo)

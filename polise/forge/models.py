@@ -13,6 +13,7 @@ class Write(models.Model):
         CREATE_ISSUE = "create_issue", _("Create issue")
         CREATE_COMMENT = "create_comment", _("Create comment")
         ADD_LABELS = "add_labels", _("Add labels")
+        SET_ISSUE_STATE = "set_issue_state", _("Open or close issue")
         CREATE_VULNERABILITY_REPORT = (
             "create_vulnerability_report",
             _("Create vulnerability report"),

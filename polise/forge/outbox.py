@@ -199,6 +199,15 @@ def _add_labels(write: Write) -> dict[str, Any]:
     return {"labels": list(labels)}
 
 
+def _set_issue_state(write: Write) -> dict[str, Any]:
+    # Idempotent too: closing a closed issue leaves it as it is.
+    p = write.payload
+    issue = api.set_issue_state(
+        write.repo, p["issue_number"], state=p["state"], reason=p.get("reason")
+    )
+    return {"number": issue.number, "state": p["state"]}
+
+
 def _create_vulnerability_report(write: Write) -> dict[str, Any]:
     """A private vulnerability report where GitHub takes one (a public repository with private
     reporting on); otherwise `filed` is false and the caller keeps the report to itself."""
@@ -228,6 +237,7 @@ PERFORMERS: dict[str, Callable[[Write], dict[str, Any]]] = {
     Write.Kind.CREATE_ISSUE: _create_issue,
     Write.Kind.CREATE_COMMENT: _create_comment,
     Write.Kind.ADD_LABELS: _add_labels,
+    Write.Kind.SET_ISSUE_STATE: _set_issue_state,
     Write.Kind.CREATE_VULNERABILITY_REPORT: _create_vulnerability_report,
     **repo_setup.PERFORMERS,
 }

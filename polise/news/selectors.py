@@ -13,6 +13,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Value,
@@ -118,3 +119,19 @@ def update_heading(update: Update, parts: Sequence[Section]) -> str:
         "title": first,
         "n": more,
     }
+
+
+def update_shipping_fix(*, app: App, issue_number: int) -> Update | None:
+    """The first published update that shipped a commit closing the app's issue N, the way
+    GitHub reads it ("Fixes #12", "closes #12", "resolved #12")."""
+    pattern = rf"(close[sd]?|fix(e[sd])?|resolve[sd]?):?\s+#{int(issue_number)}([^0-9]|$)"
+    closing = Item.objects.filter(
+        app=app, hidden=False, withdrawn_at__isnull=True, update__isnull=False
+    ).filter(Q(title__iregex=pattern) | Q(body__iregex=pattern))
+    return (
+        Update.objects.filter(
+            app=app, status=Update.Status.PUBLISHED, pk__in=closing.values("update_id")
+        )
+        .order_by("published_at", "pk")
+        .first()
+    )

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -217,9 +217,116 @@ def report_change_status(
         )
         if status in TOLD_TO_REPORTER:
             enqueue_on_commit(report_notify_reporter, locked.pk)
+        if source in (StatusChange.Source.PORTAL, StatusChange.Source.ADMIN):
+            _sync_issue_state(locked, old=old, new=status, change=change)
     for field in changed:
         setattr(report, field, getattr(locked, field))
     return change
+
+
+# A status set in Polise closes or reopens the GitHub issue, with GitHub's own reason.
+ISSUE_CLOSE_REASON = {Report.Status.RESOLVED: "completed", Report.Status.DUPLICATE: "duplicate"}
+
+
+def _sync_issue_state(
+    report: Report, *, old: Report.Status, new: Report.Status, change: StatusChange
+) -> None:
+    """Keep the issue's open/closed state in line with a status changed in Polise. The
+    issue's own event comes back as a webhook and changes nothing, as the status is set."""
+    if report.channel != Report.Channel.ISSUE or not report.github_number:
+        return
+    if (old in CLOSED) == (new in CLOSED):
+        return
+    closing = new in CLOSED
+    outbox.write_enqueue(
+        key=f"report:{report.pk}:state:{change.pk}",
+        kind=Write.Kind.SET_ISSUE_STATE,
+        repo=report.github_repo,
+        payload={
+            "issue_number": report.github_number,
+            "state": "closed" if closing else "open",
+            "reason": ISSUE_CLOSE_REASON[new] if closing else "reopened",
+        },
+    )
+
+
+# --- replies to the reporter ----------------------------------------------------------------
+
+REPLY = "reports.reply"
+REPLY_LIMIT = 10_000
+
+
+def report_reply(*, report: Report, actor: User, body: str, key: str) -> Write:
+    """A developer's answer to the reporter: posted on the report's GitHub issue through the
+    outbox and shown to the reporter once GitHub has it. `key` makes a resubmitted form (a
+    double click, a reload) one reply, not two."""
+    body = body.strip()
+    if not body:
+        raise ReportRefused(_("Write a reply first."))
+    if len(body) > REPLY_LIMIT:
+        raise ReportRefused(
+            _("A reply can be at most %(limit)d characters long.") % {"limit": REPLY_LIMIT}
+        )
+    if report.channel != Report.Channel.ISSUE or not report.github_number:
+        raise ReportRefused(
+            _("This report has no GitHub issue to reply on yet; try again once it is filed.")
+        )
+    name = actor.display_name
+    return outbox.write_enqueue(
+        key=f"report:{report.pk}:reply:{key}"[:200],
+        kind=Write.Kind.CREATE_COMMENT,
+        repo=report.github_repo,
+        payload={
+            "issue_number": report.github_number,
+            "body": f"{body}\n\n_{name}, via Polise_",
+            "reply": {"report": report.pk, "author": actor.get_username()[:39], "text": body},
+        },
+        on_outcome=REPLY,
+    )
+
+
+@outbox.on_outcome(REPLY)
+def report_reply_outcome(write: Write) -> None:
+    """The reply is on GitHub: show it to the reporter and tell them."""
+    if write.status != Write.Status.DONE or not write.result:
+        return
+    reply = write.payload["reply"]
+    report = Report.objects.select_for_update().get(pk=reply["report"])
+    comment, created = Comment.objects.get_or_create(
+        github_id=write.result["id"],
+        defaults={
+            "report": report,
+            "author": reply["author"],
+            "body": reply["text"],
+            "public": True,
+            "created_at": timezone.now(),
+        },
+    )
+    if report.first_response_at is None:
+        report.first_response_at = timezone.now()
+        report.save(update_fields=["first_response_at"])
+    if created:
+        enqueue_on_commit(report_tell_reply, comment.pk)
+
+
+@retrying_task(max_attempts=6, base_delay=30.0)
+def report_tell_reply(comment_id: int) -> str:
+    comment = Comment.objects.select_related("report__reporter", "report__app").get(pk=comment_id)
+    report = comment.report
+    if not report.reporter.email:
+        return "reporter has no e-mail address"
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("A reply about your report on %(app)s") % {"app": report.app.name}
+        body = _(
+            'Hello,\n\nthe developers of %(app)s replied to your report "%(title)s".\n\n'
+            "Read it in Polise: %(link)s\n"
+        ) % {
+            "title": report.title,
+            "app": report.app.name,
+            "link": _absolute(reverse("reports:detail", args=[report.pk])),
+        }
+    send_mail(subject, body, None, [report.reporter.email])
+    return "reply told to the reporter"
 
 
 # --- filing -------------------------------------------------------------------------------
@@ -463,26 +570,61 @@ def report_notify_reporter(report_id: int) -> str:
         if status not in TOLD_TO_REPORTER or status == report.notified_status:
             return f"nothing new to tell ({status})"
         Report.objects.filter(pk=report.pk).update(notified_status=status)
-        if not report.reporter.email:
-            return "reporter has no e-mail address"
+        # Sent inside the transaction: if recording fails, the mails are retried, not lost.
         with translation.override(settings.LANGUAGE_CODE):
-            label = status.label
-            subject = _("Your report about %(app)s: %(status)s") % {
-                "app": report.app.name,
-                "status": label,
-            }
-            body = _(
-                'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
-                "Follow it in Polise: %(link)s\n"
-            ) % {
-                "title": report.title,
-                "app": report.app.name,
-                "status": label,
-                "link": _absolute(reverse("reports:detail", args=[report.pk])),
-            }
-        # Sent inside the transaction: if recording fails, the mail is retried, not lost.
-        send_mail(subject, body, None, [report.reporter.email])
-    return f"sent to reporter: {status}"
+            told_reporter = _tell_reporter(report, str(status.label))
+            told_followers = _tell_followers(report, str(status.label))
+    reporter = "reporter" if told_reporter else "no reporter address"
+    return f"sent to {reporter} and {told_followers} follower(s): {status}"
+
+
+def _tell_reporter(report: Report, status_label: str) -> bool:
+    if not report.reporter.email:
+        return False
+    subject = _("Your report about %(app)s: %(status)s") % {
+        "app": report.app.name,
+        "status": status_label,
+    }
+    body = _(
+        'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
+        "Follow it in Polise: %(link)s\n"
+    ) % {
+        "title": report.title,
+        "app": report.app.name,
+        "status": status_label,
+        "link": _absolute(reverse("reports:detail", args=[report.pk])),
+    }
+    send_mail(subject, body, None, [report.reporter.email])
+    return True
+
+
+def _tell_followers(report: Report, status_label: str) -> int:
+    """People who follow the report ("+1") hear of the same change, in one mail whose
+    recipients do not see each other."""
+    addresses = sorted(
+        set(
+            report.followers.exclude(user__email="")
+            .exclude(user=report.reporter_id)
+            .values_list("user__email", flat=True)
+        )
+    )
+    if not addresses:
+        return 0
+    subject = _("A report you follow about %(app)s: %(status)s") % {
+        "app": report.app.name,
+        "status": status_label,
+    }
+    body = _(
+        'Hello,\n\nthe report "%(title)s" about %(app)s that you follow is now: %(status)s.\n\n'
+        "See where it stands in Polise: %(link)s\n"
+    ) % {
+        "title": report.title,
+        "app": report.app.name,
+        "status": status_label,
+        "link": _absolute(reverse("reports:detail", args=[report.pk])),
+    }
+    EmailMessage(subject, body, None, [], bcc=addresses).send()
+    return len(addresses)
 
 
 @sweeps("reporter notifications")

@@ -11,6 +11,8 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="detail"),
     path("reports/<int:pk>/duplicate/", views.mark_duplicate, name="duplicate"),
     path("reports/<int:pk>/follow/", views.report_follow, name="follow"),
+    path("reports/<int:pk>/reply/", views.report_reply, name="reply"),
+    path("reports/<int:pk>/status/", views.report_status, name="status"),
     path(
         "reports/comments/<int:pk>/visibility/", views.comment_visibility, name="comment_visibility"
     ),

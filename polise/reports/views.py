@@ -1,3 +1,4 @@
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ from polise.deployments.selectors import deploy_history
 
 from . import attachments, followers, progress, selectors, services
 from .forms import ReportForm
-from .models import Attachment, Comment, PendingUpload, Report
+from .models import Attachment, Comment, PendingUpload, Report, StatusChange
 
 
 def _deployed_version(app: App) -> str:
@@ -129,7 +130,7 @@ def _visible_report(request: AuthenticatedRequest, pk: int) -> Report:
 
 
 @login_required
-def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+def report_detail(request: AuthenticatedRequest, pk: int, reply_error: str = "") -> HttpResponse:
     report = get_object_or_404(
         Report.objects.select_related("app", "reporter", "duplicate_of"), pk=pk
     )
@@ -139,6 +140,7 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     manager = full and selectors.manages_app(request.user, report.app)
     is_reporter = report.reporter_id == request.user.pk and not manager
     comments = report.comments.all() if manager else report.comments.filter(public=True)
+    fix = progress.shipped_fix(report)
     return render(
         request,
         "reports/detail.html",
@@ -151,11 +153,21 @@ def report_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "is_reporter": is_reporter,
             "attachments": report.attachments.all() if full else [],
             "meaning": progress.STATUS_MEANINGS[Report.Status(report.status)],
-            "timeline": progress.report_timeline(report),
+            "timeline": progress.report_timeline(report, fix),
+            "history": progress.status_history(report),
             "following": report.followers.filter(user=request.user).exists(),
             "may_follow": not is_reporter and followers.can_follow_report(request.user, report),
             "follower_count": report.followers.count(),
+            "settable": [
+                (value, label)
+                for value, label in Report.Status.choices
+                if value in progress.SETTABLE_BY_DEVELOPERS
+            ],
+            "reply_error": reply_error,
+            "reply_text": request.POST.get("body", "") if reply_error else "",
+            "reply_once": uuid.uuid4().hex,
         },
+        status=400 if reply_error else 200,
     )
 
 
@@ -228,14 +240,60 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 @login_required
 @require_POST
 def mark_duplicate(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    report = _visible_report(request, pk)
-    if not selectors.manages_app(request.user, report.app):
-        raise PermissionDenied
+    report = _managed_report(request, pk)
     try:
         original = Report.objects.get(pk=int(request.POST.get("original", "")), app=report.app)
         services.report_mark_duplicate(report=report, original=original, actor=request.user)
     except (ValueError, Report.DoesNotExist, services.ReportRefused):
         messages.error(request, _("Give the number of another report about the same app."))
+    return redirect("reports:detail", report.pk)
+
+
+def _managed_report(request: AuthenticatedRequest, pk: int) -> Report:
+    report = _visible_report(request, pk)
+    if not selectors.manages_app(request.user, report.app):
+        raise PermissionDenied
+    return report
+
+
+@login_required
+@require_POST
+def report_reply(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = _managed_report(request, pk)
+    try:
+        services.report_reply(
+            report=report,
+            actor=request.user,
+            body=request.POST.get("body", ""),
+            key=request.POST.get("once", "") or uuid.uuid4().hex,
+        )
+    except services.ReportRefused as refused:
+        # Shown above the form with what was typed, so nothing is lost.
+        return report_detail(request, pk, reply_error=str(refused))
+    messages.success(
+        request, _("Your reply is on its way to GitHub; the reporter sees it once it is there.")
+    )
+    return redirect("reports:detail", report.pk)
+
+
+@login_required
+@require_POST
+def report_status(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    report = _managed_report(request, pk)
+    status = request.POST.get("status", "")
+    if status not in progress.SETTABLE_BY_DEVELOPERS:
+        messages.error(request, _("Choose one of the statuses offered."))
+        return redirect("reports:detail", report.pk)
+    services.report_change_status(
+        report=report,
+        status=status,
+        actor=request.user,
+        source=StatusChange.Source.PORTAL,
+        note=request.POST.get("note", "")[:200],
+    )
+    messages.success(
+        request, _("Status changed to: %(status)s") % {"status": report.get_status_display()}
+    )
     return redirect("reports:detail", report.pk)
 
 
