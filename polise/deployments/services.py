@@ -11,7 +11,8 @@ from polise.catalog.models import App
 from polise.gitops.deploy.record import FINAL_RESULTS, DeployReport, RecordInvalid
 
 from . import tokens
-from .models import DeployRecord, DeployToken
+from .models import DeployRecord, DeployToken, Result
+from .signals import deploy_succeeded
 
 
 def deploy_token_create(*, app: App, label: str, created_by: Any = None) -> tuple[DeployToken, str]:
@@ -73,6 +74,7 @@ def deploy_record_save(*, token: DeployToken, report: DeployReport) -> tuple[Dep
                     record = DeployRecord.objects.create(
                         deploy_id=report.deploy_id, app=token.app, token=token, **fields
                     )
+                _announce_if_succeeded(record)
                 return record, True
             except IntegrityError:
                 # The same report raced itself in; the other one won, which is fine.
@@ -89,4 +91,12 @@ def deploy_record_save(*, token: DeployToken, report: DeployReport) -> tuple[Dep
         for name in changed:
             setattr(record, name, fields[name])
         record.save(update_fields=[*changed, "updated_at"])
+        _announce_if_succeeded(record)
         return record, False
+
+
+def _announce_if_succeeded(record: DeployRecord) -> None:
+    if record.result == Result.SUCCEEDED and record.finished_at is not None:
+        transaction.on_commit(
+            lambda: deploy_succeeded.send(sender=DeployRecord, record=record), robust=True
+        )

@@ -173,3 +173,33 @@ def test_a_fetch_that_may_work_later_is_retried_with_backoff(app_repo, drain_job
     news_sync_app.enqueue(app_repo.app.pk)
     drain_jobs()
     assert Item.objects.get().sha == head and AppNews.objects.get().last_error == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_deploy_recorded_through_the_api_is_news_at_once(app_repo, client, drain_jobs):
+    """As `polise deploy` reports it: the update appears without waiting for a push."""
+    from polise.deployments.services import deploy_token_create
+
+    repo, app = app_repo.repo, app_repo.app
+    live = repo.commit("feat: versi pertama")
+    news_sync(app=app)
+    shipped = repo.commit("fix: tanggal lahir tersimpan")
+    token = deploy_token_create(app=app, label="ci")[1]
+    now = timezone.now()
+    record = {
+        "deploy_id": str(uuid.uuid4()), "app": app.slug, "stack": app.slug, "kind": "deploy",
+        "commit": shipped, "image": "r:5000/simpeg:2", "digest": "sha256:" + "1" * 64,
+        "images": {"web": "r:5000/simpeg:2@sha256:" + "1" * 64},
+        "started_at": (now - timedelta(seconds=30)).isoformat(), "finished_at": now.isoformat(),
+        "result": "succeeded", "reason": "", "message": "", "services": {},
+    }  # fmt: skip
+    response = client.post(
+        "/api/deployments/records", data=record, content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )  # fmt: skip
+    assert response.status_code == 201, response.content
+    assert live != shipped and not Update.objects.filter(head_sha=shipped).exists()
+    drain_jobs()
+    update = Update.objects.get(head_sha=shipped)
+    assert update.kind == Update.Kind.DEPLOY and update.status == Update.Status.PUBLISHED
+    assert list(update.items.values_list("title", flat=True)) == ["tanggal lahir tersimpan"]
