@@ -15,7 +15,7 @@ import secrets
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,7 +30,13 @@ from django_tasks import task
 from polise.accounts.models import OrgUnit
 from polise.catalog.manifest import MANIFEST_PATH, app_apply_manifest
 from polise.catalog.models import App
-from polise.core.jobs import backoff_seconds, enqueue_on_commit, retrying_task
+from polise.core.jobs import (
+    backoff_seconds,
+    enqueue_missing,
+    enqueue_on_commit,
+    retrying_task,
+    sweeps,
+)
 from polise.deployments.models import DeployToken
 from polise.deployments.services import deploy_token_create, deploy_token_revoke
 from polise.forge import api as forge_api
@@ -251,6 +257,32 @@ def _finish(step: Step, status: str, detail: str) -> None:
     Step.objects.filter(pk=step.pk).update(status=status, detail=detail, finished_at=timezone.now())
     if status == Step.Status.DONE:
         enqueue_on_commit(onboarding_advance, step.onboarding_id)
+
+
+@sweeps("onboarding steps")
+def onboarding_steps_stalled(*, deadline: datetime) -> int:
+    """Onboardings left behind by a lost job: a step claimed by a worker that died before it
+    planned its writes goes back to waiting (its job, queued again by the job sweep, would
+    otherwise find it running for ever), and an onboarding whose next step waits with no job
+    for it gets one. Steps waiting on their writes are the outbox's business."""
+    orphaned = (
+        Step.objects.filter(status=Step.Status.RUNNING, started_at__lt=deadline)
+        .exclude(result__has_key="writes")
+        .update(
+            status=Step.Status.PENDING,
+            detail=_("Its worker stopped while running it; trying again."),
+        )
+    )
+    waiting = (
+        Onboarding.objects.filter(steps__status=Step.Status.PENDING, steps__updated_at__lt=deadline)
+        .exclude(steps__status__in=[Step.Status.RUNNING, Step.Status.FAILED])
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    queued = enqueue_missing(onboarding_advance, list(waiting))
+    if orphaned:
+        logger.warning("onboarding: %d step(s) left running by a lost worker wait again", orphaned)
+    return queued
 
 
 @outbox.on_outcome(OUTBOX_CALLBACK)

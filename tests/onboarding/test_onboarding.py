@@ -261,3 +261,30 @@ def test_an_accepted_invitation_arrives_as_a_member_event(
     assert response.status_code in (200, 202)
     pending = {c.login: c.pending for c in collaborators_of(onboarding=onboarding)}
     assert pending == {"budi-dev": True, "sari-vendor": False, "citra-lead": True}
+
+
+def test_a_step_left_by_a_killed_worker_is_taken_up_by_the_sweep(org, unit, app_name, drain_jobs):
+    """The worker died after claiming the first step, before planning its writes, and its
+    job row is gone: the sweep puts the step back in line and the onboarding finishes."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from polise.core.jobs import jobs_sweep
+
+    onboarding, _ = services.onboarding_start(request=parse(request_data(app_name)))
+    DBTaskResult.objects.all().delete()  # the lost job
+    first = onboarding.steps.order_by("position").first()
+    long_ago = timezone.now() - timedelta(hours=1)
+    Step.objects.filter(pk=first.pk).update(status=Step.Status.RUNNING, started_at=long_ago)
+    Step.objects.filter(onboarding=onboarding).update(updated_at=long_ago)
+    drain_jobs()
+    assert statuses(onboarding)[first.name] == "running"  # nothing else would move it
+
+    counts = jobs_sweep()
+    assert counts["onboarding steps"] == 1
+    assert jobs_sweep()["onboarding steps"] == 0  # the job is queued once, not every sweep
+    drain_jobs()
+    assert set(statuses(onboarding).values()) <= {"done", "skipped"}
+    assert org.state.repo("diskominfo", app_name).head().parents == []
