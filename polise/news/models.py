@@ -93,6 +93,12 @@ class Update(models.Model):
         return f"{self.app_id} {self.key}"
 
     @property
+    def deploy_record_id(self) -> int | None:
+        """The deploy record that shipped this update (key deploy:<record id>), if any."""
+        prefix, _sep, rest = self.key.partition(":")
+        return int(rest) if prefix == "deploy" and rest.isdigit() else None
+
+    @property
     def shown(self) -> bool:
         return self.status == self.Status.PUBLISHED and self.item_count > 0
 

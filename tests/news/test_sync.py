@@ -12,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from polise.deployments.models import DeployRecord
 from polise.news.models import AppNews, Item, Update
 from polise.news.services import ZERO_SHA, Push, news_sync
+from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +204,10 @@ def test_a_deploy_recorded_through_the_api_is_news_at_once(app_repo, client, dra
     update = Update.objects.get(head_sha=shipped)
     assert update.kind == Update.Kind.DEPLOY and update.status == Update.Status.PUBLISHED
     assert list(update.items.values_list("title", flat=True)) == ["tanggal lahir tersimpan"]
+    # The update links to the deploy that shipped it, listed on the app page for its owners.
+    record_id = DeployRecord.objects.get(commit=shipped).pk
+    client.force_login(make_user())
+    page = client.get(f"/apps/{app.slug}/news/").content.decode()
+    assert f'href="/apps/{app.slug}/#deploy-{record_id}"' in page and shipped[:7] in page
+    client.force_login(make_user(username="platform", is_staff=True))
+    assert f'id="deploy-{record_id}"' in client.get(f"/apps/{app.slug}/").content.decode()
