@@ -42,7 +42,7 @@ def test_owners_and_staff_see_the_last_deploys(client, simpeg, django_assert_max
     client.cookies["django_language"] = "en"
     page = client.get("/apps/simpeg/").content.decode()
     assert 'id="deploys-heading"' in page
-    assert page.count("<li id=\"deploy-", page.index("deploys-heading")) == 5  # the last five
+    assert page.count('<li id="deploy-', page.index("deploys-heading")) == 5  # the last five
     assert "https://github.com/diskominfo/simpeg/commit/" + "9" * 40 in page
     assert "3" * 40 not in page  # older than the last five
 
