@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from django.test import Client
 
 from polise.deployments.models import DeployRecord
 from polise.deployments.selectors import deploy_report
@@ -20,7 +21,7 @@ from polise.deployments.services import deploy_token_create
 from polise.gitops.deploy.record import SCHEMA_VERSION, DeployReport
 from polise.gitops.deploy.report import PoliseAPI, ReportError
 from polise.gitops.deploy.run import DeployOptions, run_deploy
-from tests.factories import make_app
+from tests.factories import make_app, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T0 = datetime(2026, 11, 1, 8, 0, tzinfo=UTC)
@@ -100,6 +101,16 @@ def test_records_made_by_the_cli_are_accepted_stored_and_read_back(live_server, 
     assert api.record_of(str(second.deploy_id)).commit == "commit-v2"
     with pytest.raises(ReportError, match="no deploy"):
         api.record_of(str(uuid.uuid4()))
+
+
+    # What the CLI recorded is what the app's owners read on its page.
+    client = Client()
+    client.force_login(make_user(is_staff=True))
+    page = client.get(f"/apps/{app.slug}/").content.decode()
+    for report in (first, second, rollback):
+        record = DeployRecord.objects.get(deploy_id=report.deploy_id)
+        assert f'id="deploy-{record.pk}"' in page
+    assert "commit-v2"[:12] in page
 
 
 def test_rollback_refuses_a_target_it_cannot_deploy_exactly(live_server, tmp_path: Path):
