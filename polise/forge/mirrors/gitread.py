@@ -152,9 +152,12 @@ def _range(tip: str, exclude: Iterable[str]) -> list[str]:
     return ["--end-of-options", tip, *(f"^{sha}" for sha in exclude if sha), "--"]
 
 
-def count(git_dir: GitDir, *, tip: str = "HEAD", exclude: Iterable[str] = ()) -> int:
+def count(
+    git_dir: GitDir, *, tip: str = "HEAD", exclude: Iterable[str] = (), merges: bool = True
+) -> int:
     """How many commits `log` with the same range yields (for a progress display)."""
-    return int(_run(git_dir, "rev-list", "--count", *_range(tip, exclude)).stdout)
+    no_merges = () if merges else ("--no-merges",)
+    return int(_run(git_dir, "rev-list", "--count", *no_merges, *_range(tip, exclude)).stdout)
 
 
 def _stream(argv: list[str]) -> Iterator[bytes]:
