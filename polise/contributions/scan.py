@@ -17,6 +17,7 @@ figures against git.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ def github_login(email: str) -> str | None:
     return match["login"].lower() if match else None
 
 
+@functools.lru_cache(maxsize=4096)
 def is_bot(person: Person) -> bool:
     name, email = person.name.lower(), person.email.lower()
     return (
@@ -128,7 +130,7 @@ def scan(
 ) -> Iterator[CommitFigures]:
     """The non-merge commits of `tip` (less `exclude`'s history) with their lines by category,
     bots' commits left out (they still advance a caller's count: see `counted`)."""
-    rules = classifier or rules_at(git_dir, tip)
+    classify = (classifier or rules_at(git_dir, tip)).classify
     for commit in gitread.log(
         git_dir,
         tip=tip,
@@ -140,7 +142,7 @@ def scan(
     ):
         lines: Lines = {}
         for change in commit.files:
-            category = rules.classify(change.path, binary=change.binary)
+            category = classify(change.path, binary=change.binary)
             slot = lines.get(category)
             if slot is None:
                 slot = lines[category] = [0, 0]
