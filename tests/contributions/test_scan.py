@@ -240,3 +240,23 @@ def test_an_incremental_scan_adds_up_to_the_full_one(history):
     full = list(scan(history.path))
     assert sorted(c.sha for c in first + rest) == sorted(c.sha for c in full)
     assert len(rest) > 0
+
+
+def test_a_time_zone_no_calendar_has_does_not_stop_the_scan(tmp_path):
+    """Old histories hold dates like `+51800` that git accepted (psf/requests has one)."""
+    git = ["git", "-C", str(tmp_path)]
+    subprocess.run([*git, "init", "-q"], check=True)
+    tree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"  # the empty tree
+    subprocess.run([*git, "hash-object", "-t", "tree", "-w", "--stdin"], input=b"", check=True)
+    raw = (
+        f"tree {tree}\nauthor A <a@example.com> 1315449530 +51800\n"
+        "committer A <a@example.com> 1315449530 +51800\n\nodd zone\n"
+    ).encode()
+    sha = subprocess.run(
+        [*git, "hash-object", "-t", "commit", "-w", "--stdin", "--literally"],
+        input=raw, capture_output=True, check=True,
+    ).stdout.decode().strip()  # fmt: skip
+    subprocess.run([*git, "update-ref", "HEAD", sha], check=True)
+    (figures,) = list(scan(tmp_path))
+    assert figures.authored_at.year == 2011
+    assert totals([figures])[0].commits == 1

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO
@@ -322,12 +322,21 @@ def _commit(header: list[bytes], changes: list[FileChange], people: _CoAuthorMai
         parents=tuple(parents.split()),
         author=author,
         committer=Person(cn, ce),
-        authored_at=datetime.fromisoformat(ad),
-        committed_at=datetime.fromisoformat(cd),
+        authored_at=_date(ad),
+        committed_at=_date(cd),
         message=message,
         co_authors=tuple(co_authors.values()),
         files=tuple(changes),
     )
+
+
+def _date(text: str) -> datetime:
+    """An ISO date as git writes it; a time zone git accepted but no calendar has (old
+    histories hold `+51800`) is read as UTC rather than stopping the whole walk."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
 
 
 class _CoAuthorMailmap:
