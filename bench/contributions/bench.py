@@ -240,7 +240,7 @@ def main() -> int:
 
     print("\n| what | wall s | CPU s | note |\n|---|---:|---:|---|")
     for what, wall, used, note in rows:
-        figures = "–|–" if wall != wall else f"{wall:.3f} | {used:.3f}"
+        figures = "- | -" if wall != wall else f"{wall:.3f} | {used:.3f}"
         print(f"| {what} | {figures} | {note} |")
     print("\n" + json.dumps({"load_average_at_end": os.getloadavg()[0]}))
     shutil.rmtree(work, ignore_errors=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from polise.contributions.scan import scan, totals  # noqa: E402
+from polise.contributions.scan import scan, totals
 
 
 def git(path: str, *args: str) -> str:
