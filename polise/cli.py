@@ -2,7 +2,8 @@
 
 `polise demo | serve | worker` run the portal; `polise onboard FILE.yaml` sets up an app; the
 GitOps kit's commands (`new`, `template`, `lint`, `deploy`, `rollback`) run without Django,
-inside a CI runner with no database; any other word is passed to Django's management commands
+inside a CI runner with no database; `polise contributions scan PATH` reads a git repository
+without Django; any other word is passed to Django's management commands
 (`polise migrate`, `polise createsuperuser`).
 """
 
@@ -183,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     for name in sorted(GITOPS_COMMANDS):
         sub.add_parser(name, help="GitOps kit (see polise NAME --help)", add_help=False)
     sub.add_parser(
+        "contributions", help="polise contributions scan PATH: figures from git", add_help=False
+    )
+    sub.add_parser(
         "manage", help="any Django management command, e.g. polise migrate", add_help=False
     )
     return parser
@@ -194,6 +198,10 @@ def main(argv: list[str] | None = None) -> int:
         from polise.gitops.cli import main as gitops_main
 
         return gitops_main(argv)
+    if argv and argv[0] == "contributions":
+        from polise.contributions.cli import main as contributions_main
+
+        return contributions_main(argv[1:])
     parser = build_parser()
     known = {"demo", "serve", "worker", "onboard", "-h", "--help"}
     if argv and argv[0] not in known:

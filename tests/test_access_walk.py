@@ -23,10 +23,11 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from polise.catalog.models import AccessPolicy
+from polise.contributions.models import DailyContribution, Identity
 from polise.news.models import Item, Update
 from polise.onboarding.models import Onboarding, ProvisionedDatabase, Step
 from polise.reports.models import Attachment, Comment, Report
-from tests.factories import make_app, make_unit, make_user
+from tests.factories import make_app, make_developer, make_unit, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +132,11 @@ def world(tmp_path, settings) -> World:
     database = ProvisionedDatabase.objects.create(
         app=app, engine="postgresql", name=f"db_{SECRET}", user=f"db_{SECRET}"
     )
+    identity = Identity.objects.create(email="walk@example.go.id", name="Walk")
+    make_developer(github_login="dev-walk", emails=("walk@example.go.id",))
+    DailyContribution.objects.create(
+        app=app, identity=identity, day=timezone.now().date(), authored=1, code_added=3
+    )
     return World(
         app, insider, outsider, report, security_report, attachment, comment, update, item, database
     )
@@ -173,6 +179,11 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     "news:item_visibility": lambda w: [
         ("post", f"/apps/{w.app.slug}/news/items/{w.item.pk}/visibility/")
     ],
+    "contributions:app": lambda w: [
+        ("get", f"/apps/{w.app.slug}/contributions/"),
+        ("get", f"/apps/{w.app.slug}/contributions/?period=all"),
+    ],
+    "contributions:app_csv": lambda w: [("get", f"/apps/{w.app.slug}/contributions.csv")],
     # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
     "onboarding:list": lambda w: [("get", "/onboarding/")],
     "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
@@ -196,6 +207,7 @@ LISTINGS: dict[str, Callable[[World], list[Request]]] = {
     "reports:inbox": lambda w: [("get", "/reports/inbox/")],
     "news:portal": lambda w: [("get", "/news/")],
     "news:portal_feed": lambda w: [("get", "/news/feed.atom")],
+    "contributions:developer": lambda w: [("get", "/developers/dev-walk/contributions/")],
 }
 
 TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
@@ -316,6 +328,13 @@ def test_the_insider_does_see_the_app(client, world):
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
     for path in ("/news/", "/news/feed.atom", f"/apps/{world.app.slug}/news/feed.atom"):
         assert SECRET in client.get(path).content.decode().lower(), path
+    for path in (
+        f"/apps/{world.app.slug}/contributions/",
+        "/developers/dev-walk/contributions/",
+    ):
+        assert SECRET in client.get(path).content.decode().lower(), path
+    csv = client.get(f"/apps/{world.app.slug}/contributions.csv").content.decode()
+    assert "walk@example.go.id" in csv
     world.insider.is_staff = True  # the platform team sees the onboarding
     world.insider.save()
     assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()

@@ -17,6 +17,8 @@ from django.db import transaction
 
 from polise.accounts.models import Developer, GitEmail, OrgUnit, User
 from polise.catalog.models import App, Placement, Technology
+from polise.contributions.models import SyncState
+from polise.contributions.services import contributions_sync
 from polise.deployments.models import DeployRecord
 from polise.forge.mirrors import gitread
 from polise.forge.mirrors import services as mirrors
@@ -254,3 +256,8 @@ def _load_histories(report: DemoReport, users: dict[str, User]) -> None:
             _record_demo_deploys(app, source)
         news_sync(app=app)
         report.created.append(f"history {slug}")
+    # The contribution page counts the same histories (a data folder from before it existed
+    # has its mirrors already: they are counted as they are).
+    for app in App.objects.filter(slug__in=[a[0] for a in APPS]).exclude(repo=""):
+        if not SyncState.objects.filter(app=app).exclude(synced_tip="").exists():
+            contributions_sync(app=app, fetch=not mirrors.git_dir(app.repo).exists())

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import IO
@@ -152,9 +152,12 @@ def _range(tip: str, exclude: Iterable[str]) -> list[str]:
     return ["--end-of-options", tip, *(f"^{sha}" for sha in exclude if sha), "--"]
 
 
-def count(git_dir: GitDir, *, tip: str = "HEAD", exclude: Iterable[str] = ()) -> int:
+def count(
+    git_dir: GitDir, *, tip: str = "HEAD", exclude: Iterable[str] = (), merges: bool = True
+) -> int:
     """How many commits `log` with the same range yields (for a progress display)."""
-    return int(_run(git_dir, "rev-list", "--count", *_range(tip, exclude)).stdout)
+    no_merges = () if merges else ("--no-merges",)
+    return int(_run(git_dir, "rev-list", "--count", *no_merges, *_range(tip, exclude)).stdout)
 
 
 def _stream(argv: list[str]) -> Iterator[bytes]:
@@ -319,12 +322,21 @@ def _commit(header: list[bytes], changes: list[FileChange], people: _CoAuthorMai
         parents=tuple(parents.split()),
         author=author,
         committer=Person(cn, ce),
-        authored_at=datetime.fromisoformat(ad),
-        committed_at=datetime.fromisoformat(cd),
+        authored_at=_date(ad),
+        committed_at=_date(cd),
         message=message,
         co_authors=tuple(co_authors.values()),
         files=tuple(changes),
     )
+
+
+def _date(text: str) -> datetime:
+    """An ISO date as git writes it; a time zone git accepted but no calendar has (old
+    histories hold `+51800`) is read as UTC rather than stopping the whole walk."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return datetime.fromisoformat(text[:19]).replace(tzinfo=UTC)
 
 
 class _CoAuthorMailmap:
