@@ -102,7 +102,6 @@ def test_records_made_by_the_cli_are_accepted_stored_and_read_back(live_server, 
     with pytest.raises(ReportError, match="no deploy"):
         api.record_of(str(uuid.uuid4()))
 
-
     # What the CLI recorded is what the app's owners read on its page.
     client = Client()
     client.force_login(make_user(is_staff=True))
