@@ -169,6 +169,13 @@ class Row:
         return str(self.identities[0])
 
     @property
+    def short_label(self) -> str:
+        """Without the e-mail (for narrow places)."""
+        if self.developer is not None:
+            return self.label
+        return self.identities[0].name or self.identities[0].email.split("@")[0]
+
+    @property
     def commits(self) -> int:
         return self.counts["authored"] + self.counts["co_authored"]
 
