@@ -120,7 +120,8 @@ def test_new_rules_or_a_rewritten_history_count_everything_again(app_history):
     app, history = app_history
     services.contributions_sync(app=app)
     code_before = sum(c["code_added"] for c in stored(app).values())
-    commit(history.path, files={".gitattributes": "src/** linguist-generated\n"})
+    marks = (history.path / ".gitattributes").read_text() + "src/** linguist-generated\n"
+    commit(history.path, files={".gitattributes": marks})
     services.contributions_sync(app=app)
     assert stored(app) == scanned(history.path)
     # What was code under src/ is now generated, for the whole history.
