@@ -52,7 +52,7 @@ def test_the_platform_team_sets_the_weights(client, staff):
     response = client.post(
         "/admin/contributions/weights/add/",
         {"commits": "1", "code": "1", "usage_docs": "3", "database_docs": "3", "tests": "1",
-         "excluded": "0"},
+         "excluded": "0", "prs_opened": "1", "prs_merged": "1", "reviews": "2"},
     )  # fmt: skip
     assert response.status_code == 302
     weights = Weights.objects.get()
