@@ -80,7 +80,7 @@ def test_pull_requests_and_reviews_count_in_the_work_weight(client):
     page = page_client.get(
         "/apps/simpeg/contributions/?period=month&at=2026-03-01"
     ).content.decode()
-    assert "@budi-x" in page and "1 / 1" in page
+    assert "@budi-x" in page and "1 / 1 · 0" in page
 
 
 def test_new_apps_ask_github_for_these_events():
