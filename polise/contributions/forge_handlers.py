@@ -7,6 +7,7 @@ from polise.core.jobs import enqueue_on_commit
 from polise.forge.models import Delivery
 from polise.forge.webhooks import handles
 
+from . import services
 from .jobs import contributions_sync_app
 
 
@@ -21,3 +22,12 @@ def push_received(delivery: Delivery) -> str:
     for app in apps:
         enqueue_on_commit(contributions_sync_app, app.pk, push=push)
     return f"counting queued for {len(apps)} app(s)" if apps else "not in the catalog"
+
+
+@handles("pull_request")
+@handles("pull_request_review")
+def pull_request_activity(delivery: Delivery) -> str:
+    added = services.forge_activity_record(
+        repo=delivery.repo, event=delivery.event, payload=delivery.payload
+    )
+    return f"{added} pull request fact(s) recorded"

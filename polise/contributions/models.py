@@ -133,6 +133,9 @@ class Weights(models.Model):
     database_docs = models.FloatField(_("weight of database docs lines"), default=1.0)
     tests = models.FloatField(_("weight of test lines"), default=0.5)
     excluded = models.FloatField(_("weight of excluded lines"), default=0.0)
+    prs_opened = models.FloatField(_("weight of pull requests opened"), default=1.0)
+    prs_merged = models.FloatField(_("weight of pull requests merged"), default=1.0)
+    reviews = models.FloatField(_("weight of reviews given"), default=1.0)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -144,3 +147,29 @@ class Weights(models.Model):
 
     def __str__(self) -> str:
         return str(_("work-weight formula"))
+
+
+class ForgeActivity(models.Model):
+    """What only GitHub knows, from its webhooks: a pull request opened or merged (credited
+    to its author), a review given. Stored once per app and key, so a redelivery is harmless."""
+
+    class Kind(models.TextChoices):
+        PR_OPENED = "prs_opened", _("Pull request opened")
+        PR_MERGED = "prs_merged", _("Pull request merged")
+        REVIEW = "reviews", _("Review given")
+
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=80)  # <kind>:<pull request number>[:<review id>]
+    login = models.CharField(_("GitHub login"), max_length=39)  # lowercase
+    number = models.PositiveIntegerField(_("pull request"))
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = _("pull request or review")
+        verbose_name_plural = _("pull requests and reviews")
+        constraints = [models.UniqueConstraint(fields=["app", "key"], name="forge_activity_key")]
+        indexes = [models.Index(fields=["app", "day"], name="forge_activity_app_day")]
+
+    def __str__(self) -> str:
+        return self.key

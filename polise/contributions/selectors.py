@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
@@ -28,7 +28,14 @@ from polise.accounts.models import Developer, GitEmail
 from polise.catalog.models import App
 
 from .classify import CATEGORIES
-from .models import CATEGORY_LABELS, COUNT_FIELDS, DailyContribution, Identity, Weights
+from .models import (
+    CATEGORY_LABELS,
+    COUNT_FIELDS,
+    DailyContribution,
+    ForgeActivity,
+    Identity,
+    Weights,
+)
 
 PERIODS = {
     "month": _("Month"),
@@ -36,7 +43,8 @@ PERIODS = {
     "year": _("Year"),
     "all": _("All time"),
 }
-TERMS = ("commits", *CATEGORIES)
+FORGE_KINDS = [kind.value for kind in ForgeActivity.Kind]
+TERMS = ("commits", *CATEGORIES, *FORGE_KINDS)
 
 
 @dataclass(frozen=True)
@@ -157,7 +165,10 @@ class Row:
     key: str
     developer: Developer | None
     identities: list[Identity] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    login: str = ""  # a GitHub login with pull requests or reviews and no developer
+    counts: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys([*COUNT_FIELDS, *FORGE_KINDS], 0)
+    )
     terms: list[Term] = field(default_factory=list)
     share: float = 0.0
 
@@ -166,7 +177,14 @@ class Row:
         if self.developer is not None:
             user = self.developer.user
             return user.get_full_name() or self.developer.github_login
-        return str(self.identities[0])
+        return str(self.identities[0]) if self.identities else f"@{self.login}"
+
+    @property
+    def short_label(self) -> str:
+        """Without the e-mail (for narrow places)."""
+        if self.developer is not None or not self.identities:
+            return self.label
+        return self.identities[0].name or self.identities[0].email.split("@")[0]
 
     @property
     def commits(self) -> int:
@@ -205,6 +223,15 @@ def _weigh(rows: list[Row], formula: Weights) -> list[Row]:
                     getattr(formula, category),
                 )
             )
+        for kind in ForgeActivity.Kind:
+            row.terms.append(
+                Term(
+                    kind.value,
+                    str(kind.label),
+                    row.counts[kind.value],
+                    getattr(formula, kind.value),
+                )
+            )
     total = sum(row.score for row in rows)
     for row in rows:
         row.share = row.score / total if total else 0.0
@@ -233,7 +260,30 @@ def app_figures(*, app: App, period: Period) -> list[Row]:
         row.identities.append(identity)
         for name, value in per_identity[identity.pk].items():
             row.counts[name] += value
+    _add_forge_activity(rows, app=app, period=period)
     return _weigh(list(rows.values()), weights())
+
+
+def _add_forge_activity(rows: dict[str, Row], *, app: App, period: Period) -> None:
+    """Pull requests and reviews, on the row of the developer with that GitHub login."""
+    counts = list(
+        ForgeActivity.objects.filter(Q(app=app) & period.filter())
+        .values("login", "kind")
+        .annotate(n=Count("pk"))
+    )
+    if not counts:
+        return
+    developers = {
+        d.login_lower: d
+        for d in Developer.objects.select_related("user")
+        .annotate(login_lower=Lower("github_login"))
+        .filter(login_lower__in={c["login"] for c in counts})
+    }
+    for entry in counts:
+        developer = developers.get(entry["login"])
+        key = f"d{developer.pk}" if developer else f"g{entry['login']}"
+        row = rows.setdefault(key, Row(key=key, developer=developer, login=entry["login"]))
+        row.counts[entry["kind"]] += entry["n"]
 
 
 def developer_figures(*, developer: Developer, apps: Iterable[App]) -> list[tuple[App, Row]]:

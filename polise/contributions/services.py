@@ -14,7 +14,8 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from polise.forge.mirrors import gitread
 from polise.forge.mirrors import services as mirrors
 
 from . import scan
-from .models import COUNT_FIELDS, DailyContribution, Identity, SyncState
+from .models import COUNT_FIELDS, DailyContribution, ForgeActivity, Identity, SyncState
 
 logger = logging.getLogger(__name__)
 
@@ -209,3 +210,57 @@ def identity_assign(*, identity: Identity, developer_id: int | None) -> None:
     """The platform team says who an identity is; every figure of it, past and future,
     counts for that developer from now on (figures are matched to developers when read)."""
     Identity.objects.filter(pk=identity.pk).update(developer_id=developer_id)
+
+
+def _day(text: object) -> date | None:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).date()
+    except ValueError:
+        return None
+
+
+def _human(user: Any) -> str | None:
+    """A GitHub user's login, lowercase; None for a bot or a payload without one."""
+    if not isinstance(user, dict) or not isinstance(user.get("login"), str):
+        return None
+    login = user["login"]
+    if user.get("type") == "Bot" or login.lower().endswith("[bot]"):
+        return None
+    return login.lower()
+
+
+def forge_activity_record(*, repo: str, event: str, payload: dict[str, Any]) -> int:
+    """Store what a `pull_request` or `pull_request_review` delivery says (a pull request
+    opened or merged, a review submitted) for every app of `repo`; returns rows added.
+    Safe to repeat: each fact has one key per app."""
+    pull = payload.get("pull_request") or {}
+    number = pull.get("number")
+    action = payload.get("action")
+    facts: list[tuple[str, str, str | None, date | None]] = []
+    if not isinstance(number, int):
+        return 0
+    if event == "pull_request" and action == "opened":
+        facts.append(
+            (ForgeActivity.Kind.PR_OPENED, f"prs_opened:{number}", _human(pull.get("user")),
+             _day(pull.get("created_at")))
+        )  # fmt: skip
+    elif event == "pull_request" and action == "closed" and pull.get("merged"):
+        facts.append(
+            (ForgeActivity.Kind.PR_MERGED, f"prs_merged:{number}", _human(pull.get("user")),
+             _day(pull.get("merged_at")))
+        )  # fmt: skip
+    elif event == "pull_request_review" and action == "submitted":
+        review = payload.get("review") or {}
+        facts.append(
+            (ForgeActivity.Kind.REVIEW, f"reviews:{number}:{review.get('id')}",
+             _human(review.get("user")), _day(review.get("submitted_at")))
+        )  # fmt: skip
+    rows = [
+        ForgeActivity(app=app, kind=kind, key=key, login=login, number=number, day=day)
+        for app in App.objects.filter(repo__iexact=repo)
+        for kind, key, login, day in facts
+        if login and day
+    ]
+    before = ForgeActivity.objects.count()
+    ForgeActivity.objects.bulk_create(rows, ignore_conflicts=True)
+    return ForgeActivity.objects.count() - before

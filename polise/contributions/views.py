@@ -88,6 +88,7 @@ def app_contributions_csv(request: HttpRequest, slug: str) -> HttpResponse:
             "authored",
             "co_authored",
             *(f"{c}_{s}" for c in CATEGORIES for s in ("added", "removed")),
+            *selectors.FORGE_KINDS,
             "score",
             "share",
         ]
@@ -96,12 +97,13 @@ def app_contributions_csv(request: HttpRequest, slug: str) -> HttpResponse:
         writer.writerow(
             [
                 _csv_safe(row.label),
-                row.developer.github_login if row.developer else "",
+                row.developer.github_login if row.developer else row.login,
                 " ".join(i.email for i in row.identities),
                 row.commits,
                 row.counts["authored"],
                 row.counts["co_authored"],
                 *(row.counts[f"{c}_{s}"] for c in CATEGORIES for s in ("added", "removed")),
+                *(row.counts[kind] for kind in selectors.FORGE_KINDS),
                 f"{row.score:.4f}",
                 f"{row.share:.6f}",
             ]

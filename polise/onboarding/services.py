@@ -62,7 +62,14 @@ ORDER = [
     Step.Name.MYSQL,
     Step.Name.BUCKET,
 ]
-WEBHOOK_EVENTS = ["push", "issues", "issue_comment", "member"]
+WEBHOOK_EVENTS = [
+    "push",
+    "issues",
+    "issue_comment",
+    "member",
+    "pull_request",  # contributions: pull requests opened and merged
+    "pull_request_review",  # contributions: reviews given
+]
 OUTBOX_CALLBACK = "onboarding.step"
 # A step whose own part failed for a reason that may pass (a server away) is tried again
 # after a backoff, this many times, before it is marked failed for a person to look at.

@@ -120,7 +120,8 @@ def test_new_rules_or_a_rewritten_history_count_everything_again(app_history):
     app, history = app_history
     services.contributions_sync(app=app)
     code_before = sum(c["code_added"] for c in stored(app).values())
-    commit(history.path, files={".gitattributes": "src/** linguist-generated\n"})
+    marks = (history.path / ".gitattributes").read_text() + "src/** linguist-generated\n"
+    commit(history.path, files={".gitattributes": marks})
     services.contributions_sync(app=app)
     assert stored(app) == scanned(history.path)
     # What was code under src/ is now generated, for the whole history.
@@ -199,3 +200,22 @@ def test_periods():
     assert period.previous().label == "2026 Q1"
     assert selectors.period_for("month", date(2026, 12, 3)).next().label == "2027-01"
     assert selectors.period_for("all", date(2026, 1, 1)).previous() is None
+
+
+def test_the_job_a_push_queues_fetches_the_pushed_commit_and_counts_it(app_history):
+    from polise.contributions.jobs import contributions_sync_app
+
+    app, history = app_history
+    contributions_sync_app.call(app.pk)
+    commit(history.path, files={"docs/usage/baru.md": "# Baru\n\nisi\n"})
+    after = (
+        subprocess.run(
+            ["git", "-C", str(history.path), "rev-parse", "HEAD"], capture_output=True, check=True
+        )
+        .stdout.decode()
+        .strip()
+    )
+    push = {"ref": "refs/heads/main", "after": after, "default_branch": "main"}
+    assert contributions_sync_app.call(app.pk, push=push) == "1 commit(s) counted"
+    assert SyncState.objects.get(app=app).synced_tip == after
+    assert stored(app) == scanned(history.path)
