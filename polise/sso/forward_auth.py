@@ -24,6 +24,7 @@ from polise.core.metrics import forward_auth_tally
 
 from . import cache
 from .cache import SessionInfo
+from .hosts import host_key
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
@@ -37,6 +38,7 @@ _ALLOWED, _DENIED, _SIGN_IN, _UNKNOWN_APP = (
     forward_auth_tally.counter(d) for d in ("allowed", "denied", "sign_in", "unknown_app")
 )
 _FLUSH = forward_auth_tally.FLUSH_MASK
+HOST_TABLE = "hosts"
 
 
 def _unsign(value: str) -> str | None:
@@ -73,39 +75,42 @@ def _cookie(environ: Environ, name: str) -> str | None:
 
 
 def _load_session(sid: str) -> SessionInfo | None:
+    """A session's user, units and roles in three queries (a session miss is forward-auth's
+    costly path: with many users, most first requests after the TTL take it)."""
+    from django.contrib.sessions.models import Session
+    from django.db.models import Exists, OuterRef
     from django.utils import timezone
 
     from polise.sso.models import SignInSession
 
-    from .selectors import user_groups
+    from .services import session_touch
 
+    now = timezone.now()
     session = (
         SignInSession.objects.select_related("user")
-        .filter(sid=sid, ended_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
+        .filter(sid=sid, ended_at__isnull=True, expires_at__gt=now, user__is_active=True)
+        # The browser's Django session must still exist too: any sign-out that bypassed
+        # Polise's own (an admin logout, a flushed session) then closes forward-auth as well.
+        .filter(
+            Exists(Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now))
+        )
         .first()
     )
     if session is None:
         return None
-    # The browser's Django session must still exist too: any sign-out that bypassed Polise's
-    # own (an admin logout, a flushed session) then closes forward-auth as well.
-    from django.contrib.sessions.models import Session
-
-    if not Session.objects.filter(
-        session_key=session.session_key, expire_date__gt=timezone.now()
-    ).exists():
-        return None
     user = session.user
-    from .services import session_touch
-
-    session_touch(session)
-    groups = ",".join(user_groups(user))
+    session_touch(session, now=now)
+    units = list(user.org_units.order_by("slug").values_list("pk", "slug"))
+    roles = list(user.groups.order_by("name").values_list("name", flat=True))
+    # The same `groups` claim as OIDC's (selectors.user_groups): unit slugs, then roles.
+    groups = ",".join([slug for _pk, slug in units] + roles)
     return SessionInfo(
         sid=sid,
         user_id=user.pk,
         username=user.get_username(),
         email=user.email,
         groups=groups,
-        unit_ids=frozenset(user.org_units.values_list("pk", flat=True)),
+        unit_ids=frozenset(pk for pk, _slug in units),
         is_staff=user.is_staff,
         expires_at=session.expires_at.timestamp(),
         headers=(
@@ -117,13 +122,16 @@ def _load_session(sid: str) -> SessionInfo | None:
     )
 
 
-def _load_app_rule(host: str, scheme: str) -> AccessRule | None:
-    from polise.catalog.access import access_rule_for
+def _load_host_table() -> dict[str, AccessRule]:
+    """Every catalog host with its app's rule, loaded whole (a handful of queries however many
+    apps there are): with many apps, a lookup per host made every first request to each app
+    pay for a scan of the catalog."""
+    from polise.catalog.access import access_rules
 
-    from .selectors import app_for_host
+    from .selectors import app_ids_by_host
 
-    app = app_for_host(host, scheme)
-    return access_rule_for(app) if app is not None else None
+    rules = access_rules()
+    return {host: rules[app_id] for host, app_id in app_ids_by_host().items()}
 
 
 def session_info(sid: str) -> SessionInfo | None:
@@ -138,13 +146,12 @@ def session_info(sid: str) -> SessionInfo | None:
 
 
 def app_rule(host: str, scheme: str = "https") -> AccessRule | None:
-    key = f"{scheme}://{host}"
-    hit, rule = cache.apps.get(key)
+    hit, table = cache.apps.get(HOST_TABLE)
     if not hit:
         _misses[0] += 1
-        rule = _load_app_rule(host, scheme)
-        cache.apps.put(key, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
-    return rule
+        table = _load_host_table()
+        cache.apps.put(HOST_TABLE, table, settings.FORWARD_AUTH_CACHE_SECONDS)
+    return table.get(host_key(host, scheme))
 
 
 def _header_value(value: str) -> str:
