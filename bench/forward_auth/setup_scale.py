@@ -2,7 +2,8 @@
 sign-in session each, and HOSTS catalog apps, each open to one of 20 org units (user i is in
 unit i % 20; app j lists unit j % 20, so user i may open apps i % 20, i % 20 + 20, ...).
 
-Bulk inserts (no per-user password hash, no per-row save), about two seconds for 10,000.
+Bulk inserts (no per-user password hash, no per-row save): 7-22 s for 10,000 on the loaded
+2-core bench machine (migrations already applied by setup_data.py).
 Writes OUT/sessions.txt, one `cookie username` per line (line i is user i), for rotate.lua.
 
     python bench/forward_auth/setup_scale.py OUT [SESSIONS] [HOSTS]
