@@ -1,9 +1,11 @@
 """A small in-process cache for the forward-auth hot path.
 
-Each worker keeps what it looked up (a session's user and groups, an app's access rule) for
-FORWARD_AUTH_CACHE_SECONDS, so a signed-in user's requests cost no database query. A session
-ended in this process is forgotten at once; other processes see it within the TTL, which is
-the bound on how stale a revocation can be (no shared cache server is needed).
+Each worker keeps every live session (with its user's identity, units and roles) and every
+catalog host's access rule, each loaded whole for FORWARD_AUTH_CACHE_SECONDS, so a signed-in
+user's requests cost no database query whichever app they open and however many users there
+are. A session that started after the last load is looked up alone. A session ended in this
+process is forgotten at once; other processes see it within the TTL, which is the bound on how
+stale a revocation can be (no shared cache server is needed).
 """
 
 from __future__ import annotations
@@ -52,7 +54,29 @@ class TTLCache:
         self._data.clear()
 
 
-sessions = TTLCache()
+class Table:
+    """A table loaded whole and kept until it expires; `seen` collects the keys used since."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, Any] = {}
+        self.expires = 0.0
+        self.seen: set[str] = set()
+
+    def fresh(self) -> bool:
+        return time.monotonic() < self.expires
+
+    def replace(self, rows: dict[str, Any], ttl: float) -> set[str]:
+        """Put in the new rows; returns the keys used under the old ones."""
+        seen, self.seen = self.seen, set()
+        self.rows, self.expires = rows, time.monotonic() + ttl
+        return seen
+
+    def clear(self) -> None:
+        self.rows, self.expires, self.seen = {}, 0.0, set()
+
+
+session_table = Table()
+sessions = TTLCache()  # sessions that started after the table was loaded (or are unknown)
 apps = TTLCache()
 # Cookie values whose signature checked out, mapped to their sid: an HMAC per request is a
 # quarter of the hot path's cost. Revocation is unaffected (it acts on `sessions`).
@@ -60,10 +84,12 @@ verified_cookies: dict[str, str] = {}
 
 
 def forget_session(sid: str) -> None:
+    session_table.rows.pop(sid, None)
     sessions.pop(sid)
 
 
 def clear() -> None:
+    session_table.clear()
     sessions.clear()
     apps.clear()
     verified_cookies.clear()

@@ -11,6 +11,7 @@ auth_request accepts only 2xx/401/403: nginx then redirects to the X-Polise-Logi
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -24,6 +25,7 @@ from polise.core.metrics import forward_auth_tally
 
 from . import cache
 from .cache import SessionInfo
+from .hosts import host_key
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 Environ = dict[str, Any]
@@ -37,6 +39,8 @@ _ALLOWED, _DENIED, _SIGN_IN, _UNKNOWN_APP = (
     forward_auth_tally.counter(d) for d in ("allowed", "denied", "sign_in", "unknown_app")
 )
 _FLUSH = forward_auth_tally.FLUSH_MASK
+HOST_TABLE = "hosts"
+_table_lock = threading.Lock()
 
 
 def _unsign(value: str) -> str | None:
@@ -72,79 +76,159 @@ def _cookie(environ: Environ, name: str) -> str | None:
     return None
 
 
-def _load_session(sid: str) -> SessionInfo | None:
-    from django.utils import timezone
-
-    from polise.sso.models import SignInSession
-
-    from .selectors import user_groups
-
-    session = (
-        SignInSession.objects.select_related("user")
-        .filter(sid=sid, ended_at__isnull=True, expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
-    if session is None:
-        return None
-    # The browser's Django session must still exist too: any sign-out that bypassed Polise's
-    # own (an admin logout, a flushed session) then closes forward-auth as well.
-    from django.contrib.sessions.models import Session
-
-    if not Session.objects.filter(
-        session_key=session.session_key, expire_date__gt=timezone.now()
-    ).exists():
-        return None
-    user = session.user
-    from .services import session_touch
-
-    session_touch(session)
-    groups = ",".join(user_groups(user))
+def _session_info(
+    sid: str, user_id: int, username: str, email: str, is_staff: bool, expires_at: float,
+    units: list[tuple[int, str]], roles: list[str],
+) -> SessionInfo:  # fmt: skip
+    # The same `groups` claim as OIDC's (selectors.user_groups): unit slugs, then roles.
+    groups = ",".join([slug for _pk, slug in units] + roles)
     return SessionInfo(
         sid=sid,
-        user_id=user.pk,
-        username=user.get_username(),
-        email=user.email,
+        user_id=user_id,
+        username=username,
+        email=email,
         groups=groups,
-        unit_ids=frozenset(user.org_units.values_list("pk", flat=True)),
-        is_staff=user.is_staff,
-        expires_at=session.expires_at.timestamp(),
+        unit_ids=frozenset(pk for pk, _slug in units),
+        is_staff=is_staff,
+        expires_at=expires_at,
         headers=(
             *_NO_STORE,
-            ("X-Forwarded-User", _header_value(user.get_username())),
-            ("X-Forwarded-Email", _header_value(user.email)),
+            ("X-Forwarded-User", _header_value(username)),
+            ("X-Forwarded-Email", _header_value(email)),
             ("X-Forwarded-Groups", _header_value(groups)),
         ),
     )
 
 
-def _load_app_rule(host: str, scheme: str) -> AccessRule | None:
-    from polise.catalog.access import access_rule_for
+def _live_sessions(now: Any) -> Any:
+    from django.contrib.sessions.models import Session
+    from django.db.models import Exists, OuterRef
 
-    from .selectors import app_for_host
+    from polise.sso.models import SignInSession
 
-    app = app_for_host(host, scheme)
-    return access_rule_for(app) if app is not None else None
+    return SignInSession.objects.filter(
+        ended_at__isnull=True, expires_at__gt=now, user__is_active=True
+    ).filter(
+        # The browser's Django session must still exist too: any sign-out that bypassed
+        # Polise's own (an admin logout, a flushed session) then closes forward-auth as well.
+        Exists(Session.objects.filter(session_key=OuterRef("session_key"), expire_date__gt=now))
+    )
+
+
+def _units_and_roles(user_ids: Any) -> tuple[dict[int, list], dict[int, list]]:
+    from django.contrib.auth.models import Group
+
+    from polise.accounts.models import OrgUnit
+
+    units: dict[int, list[tuple[int, str]]] = {}
+    for user_id, unit_id, slug in (
+        OrgUnit.members.through.objects.filter(user_id__in=user_ids)
+        .order_by("orgunit__slug")
+        .values_list("user_id", "orgunit_id", "orgunit__slug")
+    ):
+        units.setdefault(user_id, []).append((unit_id, slug))
+    roles: dict[int, list[str]] = {}
+    for user_id, name in (
+        Group.user_set.through.objects.filter(user_id__in=user_ids)
+        .order_by("group__name")
+        .values_list("user_id", "group__name")
+    ):
+        roles.setdefault(user_id, []).append(name)
+    return units, roles
+
+
+_FIELDS = ("sid", "user_id", "user__username", "user__email", "user__is_staff", "expires_at")
+
+
+def _load_session_table() -> dict[str, SessionInfo]:
+    """Every live session, in three queries however many there are: with thousands of users
+    a lookup per session made nearly every request after the TTL a database round trip."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    live = _live_sessions(now)
+    rows = list(live.values_list(*_FIELDS))
+    units, roles = _units_and_roles(live.values("user_id"))
+    return {
+        sid: _session_info(sid, user_id, username, email, staff, expires.timestamp(),
+                           units.get(user_id, []), roles.get(user_id, []))
+        for sid, user_id, username, email, staff, expires in rows
+    }  # fmt: skip
+
+
+def _load_session(sid: str) -> SessionInfo | None:
+    """One session that started after the table was loaded."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    row = _live_sessions(now).filter(sid=sid).values_list(*_FIELDS).first()
+    if row is None:
+        return None
+    sid, user_id, username, email, staff, expires = row
+    units, roles = _units_and_roles([user_id])
+    return _session_info(sid, user_id, username, email, staff, expires.timestamp(),
+                         units.get(user_id, []), roles.get(user_id, []))  # fmt: skip
+
+
+def _touch(sids: set[str]) -> None:
+    """Record when the sessions used since the last load were last seen, in one statement
+    (the sessions page shows it; a minute's precision is all it needs)."""
+    if sids:
+        from django.utils import timezone
+
+        from polise.sso.models import SignInSession
+
+        from .services import TOUCH_EVERY
+
+        now = timezone.now()
+        SignInSession.objects.filter(sid__in=sids, last_seen__lt=now - TOUCH_EVERY).update(
+            last_seen=now
+        )
+
+
+def _load_host_table() -> dict[str, AccessRule]:
+    """Every catalog host with its app's rule, loaded whole (a handful of queries however many
+    apps there are): with many apps, a lookup per host made every first request to each app
+    pay for a scan of the catalog."""
+    from polise.catalog.access import access_rules
+
+    from .selectors import app_ids_by_host
+
+    rules = access_rules()
+    return {host: rules[app_id] for host, app_id in app_ids_by_host().items()}
 
 
 def session_info(sid: str) -> SessionInfo | None:
-    hit, info = cache.sessions.get(sid)
-    if not hit:
-        _misses[0] += 1
-        info = _load_session(sid)
-        cache.sessions.put(sid, info, settings.FORWARD_AUTH_CACHE_SECONDS)
+    table = cache.session_table
+    if not table.fresh() and _table_lock.acquire(blocking=False):
+        # One thread reloads; the others go on with the table they have meanwhile.
+        try:
+            _misses[0] += 1
+            used = table.replace(_load_session_table(), settings.FORWARD_AUTH_CACHE_SECONDS)
+            _touch(used)
+        finally:
+            _table_lock.release()
+    info = table.rows.get(sid)
+    if info is not None:
+        table.seen.add(sid)
+    else:
+        hit, info = cache.sessions.get(sid)
+        if not hit:
+            _misses[0] += 1
+            info = _load_session(sid)
+            cache.sessions.put(sid, info, settings.FORWARD_AUTH_CACHE_SECONDS)
     if info is not None and info.expires_at <= time.time():
         return None
     return info
 
 
 def app_rule(host: str, scheme: str = "https") -> AccessRule | None:
-    key = f"{scheme}://{host}"
-    hit, rule = cache.apps.get(key)
+    hit, table = cache.apps.get(HOST_TABLE)
     if not hit:
         _misses[0] += 1
-        rule = _load_app_rule(host, scheme)
-        cache.apps.put(key, rule, settings.FORWARD_AUTH_CACHE_SECONDS)
-    return rule
+        table = _load_host_table()
+        cache.apps.put(HOST_TABLE, table, settings.FORWARD_AUTH_CACHE_SECONDS)
+    return table.get(host_key(host, scheme))
 
 
 def _header_value(value: str) -> str:

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from polise.accounts.models import User
 from polise.catalog.models import App
 
+from .hosts import host_key
 from .models import SessionClient, SignInSession
 
 
@@ -23,23 +24,26 @@ def user_groups(user: User) -> list[str]:
     return units + roles
 
 
-def _netloc(value: str, scheme: str = "https") -> str:
-    """host[:port] in lower case, without the scheme's default port."""
-    value = value.lower().rstrip(".")
-    default = ":443" if scheme == "https" else ":80"
-    return value[: -len(default)] if value.endswith(default) else value
-
-
 def app_for_host(host: str, scheme: str = "https") -> App | None:
     """The catalog app served at `host` (host[:port] as the proxy forwards it)."""
-    wanted = _netloc(host, scheme)
+    wanted = host_key(host, scheme)
     if not wanted:
         return None
     for app in App.objects.exclude(url="").only("id", "url", "slug", "name"):
         parts = urlsplit(app.url)
-        if _netloc(parts.netloc, parts.scheme) == wanted:
+        if host_key(parts.netloc, parts.scheme) == wanted:
             return app
     return None
+
+
+def app_ids_by_host() -> dict[str, int]:
+    """host[:port] -> app id for every catalog app with a URL; the first app wins a host two
+    apps claim, as `app_for_host` decides."""
+    table: dict[str, int] = {}
+    for pk, url in App.objects.exclude(url="").values_list("pk", "url"):
+        parts = urlsplit(url)
+        table.setdefault(host_key(parts.netloc, parts.scheme), pk)
+    return table
 
 
 def app_hosts() -> set[str]:

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from polise.catalog.access import access_rule_for, user_may_open
+from polise.catalog.access import access_rule_for, access_rules, user_may_open
 from polise.catalog.models import AccessPolicy, App
 from tests.factories import make_app, make_unit, make_user
 
@@ -60,15 +60,16 @@ def test_who_sees_which_app(matrix):
 
 def test_forward_auths_rule_agrees_with_the_queryset(matrix):
     users, apps = matrix
+    table = access_rules()  # forward-auth's whole table, loaded at once
     for user in users.values():
         if not user.is_active:
             continue  # forward-auth never loads a session of an inactive user
         unit_ids = frozenset(user.org_units.values_list("pk", flat=True))
         for name, app in apps.items():
-            in_memory = access_rule_for(app).allows(
-                user_id=user.pk, unit_ids=unit_ids, is_staff=user.is_staff
-            )
-            assert in_memory == user_may_open(user=user, app=app), (user.username, name)
+            expected = user_may_open(user=user, app=app)
+            for rule in (access_rule_for(app), table[app.pk]):
+                allowed = rule.allows(user_id=user.pk, unit_ids=unit_ids, is_staff=user.is_staff)
+                assert allowed == expected, (user.username, name)
 
 
 def test_the_rule_costs_one_query_whatever_the_catalog(matrix, django_assert_num_queries):
@@ -77,3 +78,15 @@ def test_the_rule_costs_one_query_whatever_the_catalog(matrix, django_assert_num
         make_app()
     with django_assert_num_queries(1):
         list(App.objects.visible_to(users["member"]))
+
+
+def test_the_whole_table_costs_the_same_queries_whatever_the_catalog(
+    matrix, django_assert_num_queries
+):
+    with django_assert_num_queries(5):
+        small = access_rules()
+    for _ in range(30):
+        policy = AccessPolicy.objects.create(app=make_app(owners=[make_user()]), audience="listed")
+        policy.users.add(make_user())
+    with django_assert_num_queries(5):
+        assert len(access_rules()) == len(small) + 30

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 from django.core import signing
+from django.test import Client
 
 from polise.catalog.models import AccessPolicy
 from polise.sso import forward_auth
@@ -123,6 +124,48 @@ def test_a_cached_answer_costs_no_query(client, app, django_assert_num_queries):
     with django_assert_num_queries(0):
         status, headers = forward_auth.decide(environ)
     assert status == "200 OK" and ("X-Forwarded-User", user.username) in headers
+
+
+def test_a_first_request_costs_the_same_queries_whatever_the_catalog(
+    client, app, django_assert_max_num_queries
+):
+    """A worker loads every host's rule (six queries) and every live session (three, and one
+    to note who was seen) whole, so 10,000 users over 200 apps cost it no more than one user
+    on one app; a session that started after the load is looked up alone."""
+    from polise.sso import cache
+
+    unit = make_unit()
+    user = make_user(password="a-long-passphrase-1")
+    unit.members.add(user)
+    for n in range(40):
+        other = make_app(url=f"https://app{n}.example.go.id/")
+        AccessPolicy.objects.create(app=other, audience="listed").units.add(unit)
+    others = [signed_in_cookie(Client(), make_user(password="a-long-passphrase-1"))
+              for _ in range(5)]  # fmt: skip
+    cookie = signed_in_cookie(client, user)
+    environ = {
+        "HTTP_X_FORWARDED_HOST": "app7.example.go.id",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_URI": "/",
+        "HTTP_COOKIE": f"{settings.FORWARD_AUTH_COOKIE_NAME}={cookie}",
+    }
+    cache.clear()
+    with django_assert_max_num_queries(6 + 4):
+        status, headers = forward_auth.decide(environ)
+    assert status == "200 OK" and ("X-Forwarded-Groups", unit.slug) in headers
+    environ["HTTP_X_FORWARDED_HOST"] = "app8.example.go.id:443"  # another app, another user
+    environ["HTTP_COOKIE"] = f"{settings.FORWARD_AUTH_COOKIE_NAME}={others[0]}"
+    with django_assert_max_num_queries(0):
+        assert forward_auth.decide(environ)[0] == "403 Forbidden"  # not in the unit
+    late = signed_in_cookie(Client(), make_user(password="a-long-passphrase-1"))
+    environ["HTTP_COOKIE"] = f"{settings.FORWARD_AUTH_COOKIE_NAME}={late}"
+    environ["HTTP_X_FORWARDED_HOST"] = APP_HOST
+    with django_assert_max_num_queries(3):
+        assert forward_auth.decide(environ)[0] == "200 OK"
+    cache.session_table.expires = 0  # the TTL has passed
+    with django_assert_max_num_queries(4):
+        assert forward_auth.decide(environ)[0] == "200 OK"
+    assert len(cache.session_table.rows) == 7
 
 
 def test_an_expired_session_no_longer_passes(client, app):
