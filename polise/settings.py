@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "polise.reports",
     "polise.onboarding",
     "polise.news",
+    "polise.appdocs",
 ]
 
 MIDDLEWARE = [
