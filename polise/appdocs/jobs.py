@@ -13,6 +13,7 @@ from polise.core.jobs import enqueue_missing, enqueue_on_commit, retrying_task, 
 from polise.deployments.models import DeployRecord
 from polise.forge.errors import PermanentForgeError
 from polise.forge.mirrors import services as mirrors
+from polise.onboarding.models import ProvisionedDatabase
 
 from . import services
 from .models import DocsState
@@ -30,12 +31,30 @@ def docs_build_app(app_id: int, fetch: bool = True) -> str:
     try:
         if fetch:
             mirrors.mirror_fetch(repo=app.repo)
-        return services.docs_build(app=app)
+        outcome = services.docs_build(app=app)
     except Exception as exc:
         DocsState.objects.update_or_create(app=app, defaults={"last_error": str(exc)[:2000]})
         if isinstance(exc, PermanentForgeError):
             logger.error("docs of %s: %s", app.slug, exc)
         raise
+    if ProvisionedDatabase.objects.filter(app=app, dropped_at__isnull=True).exists():
+        enqueue_on_commit(docs_check_schema, app.pk)
+    return outcome
+
+
+@retrying_task(queue_name="default", max_attempts=3, base_delay=60.0, max_delay=900.0)
+def docs_check_schema(app_id: int) -> str:
+    """Compare the app's database docs with its provisioned databases (read only). A server
+    that cannot be reached is recorded on the check, not retried forever."""
+    app = App.objects.filter(pk=app_id).first()
+    if app is None:
+        return "no such app"
+    try:
+        checks = services.schema_check_app(app=app)
+    except Exception:
+        logger.exception("schema check of %s failed", app.slug)
+        raise
+    return ", ".join(f"{c.database}: {c.error or f'{c.coverage}%'}" for c in checks) or "none"
 
 
 def docs_catch_up(*, apps: list[App] | None = None) -> int:

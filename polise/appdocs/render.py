@@ -194,7 +194,9 @@ def _plain_text(tokens: list[Token]) -> str:
             out.extend(c.content for c in token.children or [] if c.content)
         elif token.type in ("fence", "code_block"):
             out.append(token.content)
-    text = _CONTROL.sub(" ", " ".join(out))  # the search snippets use \x02/\x03 as markers
+    # The search snippets use \x02/\x03 as markers; PostgreSQL's parser drops what looks
+    # like a tag (and the words in it), so angle brackets become spaces.
+    text = _CONTROL.sub(" ", " ".join(out)).replace("<", " ").replace(">", " ")
     return re.sub(r"\s+", " ", text).strip()
 
 

@@ -6,7 +6,9 @@ import logging
 import posixpath
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -14,9 +16,10 @@ from polise.catalog.models import App
 from polise.deployments.models import DeployRecord
 from polise.forge.mirrors import gitread
 from polise.forge.mirrors import services as mirrors
+from polise.onboarding.models import ProvisionedDatabase
 
-from . import render, search
-from .models import DocPage, DocsState, PageFeedback, RenderedPage
+from . import render, schema, search
+from .models import DocPage, DocsState, PageFeedback, RenderedPage, SchemaCheck
 
 logger = logging.getLogger(__name__)
 
@@ -220,3 +223,62 @@ def feedback_give(
         defaults={"helpful": helpful, "comment": comment.strip()[:2000], "commit": commit},
     )
     return feedback
+
+
+def database_url_for(database: ProvisionedDatabase) -> str:
+    """A URL to read the schema of a database Polise provisioned: the provisioning server's
+    admin URL with the app's database in place of the admin's ('' when not configured)."""
+    server = (
+        settings.PROVISION_POSTGRES_URL
+        if database.engine == ProvisionedDatabase.Engine.POSTGRESQL
+        else settings.PROVISION_MYSQL_URL
+    )
+    if not server:
+        return ""
+    return urlunsplit(urlsplit(server)._replace(path="/" + database.name, query=""))
+
+
+def database_docs_text(*, app: App) -> dict[str, str]:
+    """The Markdown of the app's database docs at the docs' commit, by path."""
+    state = DocsState.objects.filter(app=app).first()
+    if state is None or not state.commit:
+        return {}
+    pages = DocPage.objects.filter(
+        app=app, kind=DocPage.Kind.DATABASE, status=DocPage.Status.RENDERED
+    ).values_list("path", "blob_sha")
+    texts = {}
+    with gitread.BlobReader(mirrors.git_dir(app.repo)) as reader:
+        for path, sha in pages:
+            blob = reader.read(sha, max_bytes=render.MAX_PAGE_BYTES)
+            if blob is not None and blob.data is not None:
+                texts[path] = blob.data.decode("utf-8", "replace")
+    return texts
+
+
+def schema_check_app(
+    *, app: App, urls: dict[str, tuple[str, str]] | None = None
+) -> list[SchemaCheck]:
+    """Compare the app's database docs with each of its live databases and record the result.
+    `urls` (name -> (engine, url)) overrides the provisioned databases (tests, the admin)."""
+    if urls is None:
+        urls = {
+            db.name: (db.engine, database_url_for(db))
+            for db in ProvisionedDatabase.objects.filter(app=app, dropped_at__isnull=True)
+        }
+    documented = schema.documented_schema(database_docs_text(app=app))
+    state = DocsState.objects.filter(app=app).first()
+    checks = []
+    for name, (engine, url) in urls.items():
+        values: dict[str, Any] = {"engine": engine, "commit": state.commit if state else ""}
+        if not url:
+            values |= {"error": "no server URL is configured for this engine", "result": {}}
+        else:
+            try:
+                result = schema.compare(schema.introspect(url), documented)
+            except schema.SchemaError as exc:
+                values |= {"error": str(exc)[:2000], "result": {}, "coverage": None}
+            else:
+                values |= {"error": "", "result": result.as_dict(), "coverage": result.coverage}
+        check, _ = SchemaCheck.objects.update_or_create(app=app, database=name, defaults=values)
+        checks.append(check)
+    return checks
