@@ -143,6 +143,9 @@ def docs_page(request: HttpRequest, slug: str, path: str) -> HttpResponse:
             "page": page,
             "html": mark_safe(page.rendered.html) if page.rendered else "",  # noqa: S308 - sanitised by nh3 in the job
             "toc": mark_safe(toc),  # noqa: S308 - built from escaped text
+            "has_title": any(h["level"] == 1 for h in page.rendered.toc)
+            if page.rendered
+            else False,
             "tree": selectors.page_tree(pages),
             "state": state,
             "may_rate": used,

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 
 from polise.accounts.models import Developer, GitEmail, OrgUnit, User
+from polise.appdocs.models import DocsState
+from polise.appdocs.services import docs_build
 from polise.catalog.models import App, Placement, Technology
 from polise.deployments.models import DeployRecord
 from polise.forge.mirrors import gitread
@@ -254,3 +256,14 @@ def _load_histories(report: DemoReport, users: dict[str, User]) -> None:
             _record_demo_deploys(app, source)
         news_sync(app=app)
         report.created.append(f"history {slug}")
+    _build_docs(report)
+
+
+def _build_docs(report: DemoReport) -> None:
+    """Each demo app's docs, built at once (a worker builds them after a push or a deploy)."""
+    for slug, *_rest in APPS:
+        app = App.objects.get(slug=slug)
+        built = DocsState.objects.filter(app=app, built_at__isnull=False).exists()
+        if not built and mirrors.git_dir(app.repo).exists():
+            docs_build(app=app)
+            report.created.append(f"docs {slug}")
