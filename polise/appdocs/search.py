@@ -126,6 +126,36 @@ def _scope_sql(usage_ids: list[int], database_ids: list[int]) -> tuple[str, list
     return "(" + " OR ".join(parts) + ")", params
 
 
+def _search_sqlite(q: str, scope: str, scope_params: list[Any], limit: int) -> list[Hit]:
+    match = _fts5_query(q)
+    if not match:
+        return []
+    # Rank first (bm25, title weighted 4x), snippets after for the pages shown only: SQLite
+    # would otherwise build a snippet for every matching page before sorting.
+    ranked_sql = f"""
+        SELECT p.id, a.slug, a.name, p.path, p.title, bm25(appdocs_search, 4.0, 1.0) AS score
+        FROM appdocs_search
+        JOIN appdocs_docpage p ON p.id = appdocs_search.rowid
+        JOIN catalog_app a ON a.id = p.app_id
+        WHERE appdocs_search MATCH %s AND {scope}
+        ORDER BY score LIMIT %s"""  # noqa: S608 - only placeholders are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(ranked_sql, [match, *scope_params, limit])
+        ranked = cursor.fetchall()
+        if not ranked:
+            return []
+        marks = ",".join(["%s"] * len(ranked))
+        snippet_sql = f"""
+            SELECT rowid, snippet(appdocs_search, 1, char(2), char(3), '…', 16)
+            FROM appdocs_search WHERE appdocs_search MATCH %s AND rowid IN ({marks})"""  # noqa: S608
+        cursor.execute(snippet_sql, [match, *[row[0] for row in ranked]])
+        snippets = dict(cursor.fetchall())
+    return [
+        Hit(pk, slug, name, path, title, highlight(snippets.get(pk) or ""), float(score))
+        for pk, slug, name, path, title, score in ranked
+    ]
+
+
 def search_docs(*, user: object, q: str, app: App | None = None, limit: int = LIMIT) -> list[Hit]:
     """Ranked pages matching `q` among those `user` may read (of one app when given)."""
     q = q.strip()[:200]
@@ -138,38 +168,26 @@ def search_docs(*, user: object, q: str, app: App | None = None, limit: int = LI
     scope, scope_params = _scope_sql(usage_ids, database_ids)
     vendor = connection.vendor
     if vendor == "sqlite":
-        match = _fts5_query(q)
-        if not match:
-            return []
-        sql = f"""
-            SELECT p.id, a.slug, a.name, p.path, p.title,
-                   snippet(appdocs_search, 1, char(2), char(3), '…', 16),
-                   bm25(appdocs_search, 4.0, 1.0) AS score
-            FROM appdocs_search
-            JOIN appdocs_docpage p ON p.id = appdocs_search.rowid
-            JOIN catalog_app a ON a.id = p.app_id
-            WHERE appdocs_search MATCH %s AND {scope}
-            ORDER BY score LIMIT %s"""  # noqa: S608 - only placeholders are interpolated
-        params: list[Any] = [match, *scope_params, limit]
-    elif vendor == "postgresql":
+        return _search_sqlite(q, scope, scope_params, limit)
+    if vendor == "postgresql":
         config = search_config()
+        # Rank on the stored vector first, then build snippets for the few pages shown only.
         sql = f"""
             SELECT hit.id, hit.slug, hit.name, hit.path, hit.title,
                    ts_headline('{config}', hit.text, hit.query,
                                'StartSel=' || chr(2) || ', StopSel=' || chr(3) ||
                                ', MaxWords=30, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'),
-                   -hit.score
+                   hit.score
             FROM (
                 SELECT p.id, a.slug, a.name, p.path, p.title, p.text, query,
-                       ts_rank_cd(to_tsvector('{config}', p.title || ' ' || p.text), query)
-                       + ts_rank_cd(to_tsvector('{config}', p.title), query) AS score
+                       ts_rank_cd(p.search_vector, query) AS score
                 FROM appdocs_docpage p
                 JOIN catalog_app a ON a.id = p.app_id,
                      websearch_to_tsquery('{config}', %s) query
-                WHERE to_tsvector('{config}', p.title || ' ' || p.text) @@ query AND {scope}
+                WHERE p.search_vector @@ query AND {scope}
                 ORDER BY score DESC LIMIT %s
             ) hit ORDER BY hit.score DESC"""  # noqa: S608 - config is one of two known names
-        params = [q, *scope_params, limit]
+        params: list[Any] = [q, *scope_params, limit]
     else:
         words = _WORD.findall(q)[:6]
         if not words:

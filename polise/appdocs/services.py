@@ -112,6 +112,9 @@ def collect_pages(*, app: App, commit: str) -> list[_Page]:
         logger.warning("docs of %s: %d pages, only %d rendered", app.slug, len(wanted), MAX_PAGES)
         wanted = wanted[:MAX_PAGES]
     pages: list[_Page] = []
+    known = RenderedPage.objects.in_bulk(
+        [render.cache_key(e.sha, e.path) for e in wanted if e.kind == "blob"], field_name="key"
+    )  # one query for the pages a former commit (or another app) rendered already
     with gitread.BlobReader(git_dir) as reader:
         for entry in wanted:
             kind = page_kind(app=app, path=entry.path) or DocPage.Kind.USAGE
@@ -135,7 +138,9 @@ def collect_pages(*, app: App, commit: str) -> list[_Page]:
                 page.note = f"{page.size} bytes; pages over {render.MAX_PAGE_BYTES} are not shown"
                 continue
             key = render.cache_key(source.sha, entry.path)
-            cached = RenderedPage.objects.filter(key=key).first()
+            cached = known.get(key)
+            if cached is None and entry.kind == "symlink":
+                cached = RenderedPage.objects.filter(key=key).first()
             if cached is None:
                 blob = reader.read(source.sha, max_bytes=render.MAX_PAGE_BYTES)
                 if blob is None or blob.data is None:
@@ -153,16 +158,14 @@ def collect_pages(*, app: App, commit: str) -> list[_Page]:
                         f"could not render: {exc}"[:300],
                     )
                     continue
-                cached, _ = RenderedPage.objects.get_or_create(
+                cached = RenderedPage(  # saved with the pages, in one transaction
                     key=key,
-                    defaults={
-                        "blob_sha": source.sha,
-                        "title": out.title[:300],
-                        "html": out.html,
-                        "toc": [h.__dict__ for h in out.toc],
-                        "text": out.text,
-                        "notes": out.notes,
-                    },
+                    blob_sha=source.sha,
+                    title=out.title[:300],
+                    html=out.html,
+                    toc=[h.__dict__ for h in out.toc],
+                    text=out.text,
+                    notes=out.notes,
                 )
             page.rendered = cached
             page.title = cached.title
@@ -186,6 +189,18 @@ def docs_build(*, app: App, force: bool = False) -> str:
         return f"up to date at {source.commit[:12]}"
     pages = collect_pages(app=app, commit=source.commit)
     with transaction.atomic():
+        new: dict[str, RenderedPage] = {}
+        for p in pages:
+            if p.rendered is not None and p.rendered.pk is None:
+                new[p.rendered.key] = p.rendered
+        if new:
+            RenderedPage.objects.bulk_create(
+                list(new.values()), ignore_conflicts=True, batch_size=200
+            )
+            saved = RenderedPage.objects.in_bulk(list(new), field_name="key")
+            for p in pages:
+                if p.rendered and p.rendered.pk is None:
+                    p.rendered = saved[p.rendered.key]
         old_ids = list(DocPage.objects.filter(app=app).values_list("pk", flat=True))
         search.unindex(old_ids)
         DocPage.objects.filter(app=app).delete()
