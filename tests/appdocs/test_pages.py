@@ -150,3 +150,20 @@ def test_search_over_another_app_the_user_may_not_open(built, reader, tmp_path):
 def test_search_handles_query_syntax_as_words(built, reader):
     for q in ['"', "cuti OR", "NEAR(", "*", "a:b", "cu*", "'; DROP TABLE x; --"]:
         search.search_docs(user=reader, q=q)  # no error
+
+
+def test_postgresql_search_uses_indonesian_stemming(built, reader):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("stemming is PostgreSQL's; SQLite FTS5 matches plain words (docs/appdocs.md)")
+    assert search.search_config() == "indonesian"
+    # "Pegawai mengajukan permohonan cuti tahunan": another form of the word finds the page.
+    assert [h.path for h in search.search_docs(user=reader, q="pengajuan")] == [
+        "docs/usage/cuti.md"
+    ]
+
+
+def test_highlight_escapes_text_and_marks_matches():
+    assert search.highlight("a <b>&\x02cuti\x03") == "a &lt;b&gt;&amp;<mark>cuti</mark>"
+    assert search.highlight("\x02open only") == "open only"
