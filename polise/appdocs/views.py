@@ -97,7 +97,10 @@ def _serve_file(request: HttpRequest, app: App, path: str) -> HttpResponse:
     git_dir = mirrors.git_dir(app.repo)
     if not git_dir.exists() or md.inside_repo("", path) != path:
         raise Http404
-    entries = gitread.tree(git_dir, state.commit, posixpath.dirname(path), recursive=False)
+    try:
+        entries = gitread.tree(git_dir, state.commit, posixpath.dirname(path), recursive=False)
+    except gitread.GitError:  # no such folder at this commit
+        raise Http404 from None
     entry = next((e for e in entries if e.path == path), None)
     if entry is None or entry.kind != "blob" or (entry.size or 0) > MAX_IMAGE_BYTES:
         raise Http404  # symlinks are not followed for files served as they are

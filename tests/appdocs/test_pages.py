@@ -66,6 +66,8 @@ def test_images_are_served_from_the_mirror_with_their_type_and_svg_as_attachment
     assert "sandbox" in svg["Content-Security-Policy"]
     assert client.get(f"/apps/{built.app.slug}/docs/src/settings.py").status_code == 404
     assert client.get(f"/apps/{built.app.slug}/docs/../../etc/passwd.png").status_code == 404
+    assert client.get(f"/apps/{built.app.slug}/docs/no/such/folder.png").status_code == 404
+    assert client.get(f"/apps/{built.app.slug}/docs/docs/usage/img/none.png").status_code == 404
 
 
 def test_database_docs_only_for_owners_and_staff(client, built, reader):
