@@ -154,6 +154,13 @@ def cmd_onboard(args: argparse.Namespace) -> int:
     return onboard(data, started_by=args.by, wait=args.wait)
 
 
+def cmd_docs_check(args: argparse.Namespace) -> int:
+    """Database docs against a live schema; no Django needed (runs in an app's CI)."""
+    from polise.appdocs.schema import check_command
+
+    return check_command(args.path, database_url=args.database_url, threshold=args.threshold)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polise", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -181,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     onboard.add_argument("--wait", action="store_true", help="follow the steps until they end")
     onboard.set_defaults(func=cmd_onboard)
 
+    docs = sub.add_parser("docs", help="app docs: polise docs check PATH --database-url URL")
+    docs_sub = docs.add_subparsers(dest="docs_command", metavar="SUBCOMMAND", required=True)
+    check = docs_sub.add_parser("check", help="compare database docs with a live schema")
+    check.add_argument("path", metavar="PATH", help="the repository (its polise.yaml is read)")
+    check.add_argument(
+        "--database-url", required=True, metavar="URL", help="postgres:// or mysql://"
+    )
+    check.add_argument("--threshold", type=float, help="minimum coverage %% (default: polise.yaml)")
+    check.set_defaults(func=cmd_docs_check)
+
     for name in sorted(GITOPS_COMMANDS):
         sub.add_parser(name, help="GitOps kit (see polise NAME --help)", add_help=False)
     sub.add_parser(
@@ -203,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return contributions_main(argv[1:])
     parser = build_parser()
-    known = {"demo", "serve", "worker", "onboard", "-h", "--help"}
+    known = {"demo", "serve", "worker", "onboard", "docs", "-h", "--help"}
     if argv and argv[0] not in known:
         _django_setup()
         from django.core.management import execute_from_command_line

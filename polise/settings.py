@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "polise.onboarding",
     "polise.news",
     "polise.contributions",
+    "polise.appdocs",
 ]
 
 MIDDLEWARE = [

@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("polise.onboarding.urls")),
     path("", include("polise.news.urls")),
     path("", include("polise.contributions.urls")),
+    path("", include("polise.appdocs.urls")),
     path("", include("polise.catalog.urls")),
 ]

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from polise.appdocs import search as docs_search
+from polise.appdocs.models import DocPage, DocsState, RenderedPage
 from polise.catalog.models import AccessPolicy
 from polise.contributions.models import DailyContribution, Identity
 from polise.news.models import Item, Update
@@ -137,6 +139,23 @@ def world(tmp_path, settings) -> World:
     DailyContribution.objects.create(
         app=app, identity=identity, day=timezone.now().date(), authored=1, code_added=3
     )
+    rendered = RenderedPage.objects.create(
+        key="k" * 64, blob_sha="b" * 40, title=f"Docs {SECRET}", html=f"<p>{SECRET}</p>"
+    )
+    DocsState.objects.create(app=app, commit="c" * 40, source="branch", built_at=timezone.now())
+    docs_pages = [
+        DocPage.objects.create(
+            app=app,
+            path=f"docs/{kind}/{SECRET}.md",
+            kind=kind,
+            status="rendered",
+            title=f"Docs {SECRET}",
+            rendered=rendered,
+            text=f"{SECRET} docs text",
+        )
+        for kind in ("usage", "database")
+    ]
+    docs_search.index(docs_pages)
     return World(
         app, insider, outsider, report, security_report, attachment, comment, update, item, database
     )
@@ -184,6 +203,15 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
         ("get", f"/apps/{w.app.slug}/contributions/?period=all"),
     ],
     "contributions:app_csv": lambda w: [("get", f"/apps/{w.app.slug}/contributions.csv")],
+    "appdocs:index": lambda w: [("get", f"/apps/{w.app.slug}/docs/")],
+    "appdocs:page": lambda w: [
+        ("get", f"/apps/{w.app.slug}/docs/docs/usage/{SECRET}.md"),
+        ("get", f"/apps/{w.app.slug}/docs/docs/database/{SECRET}.md"),
+        ("get", f"/apps/{w.app.slug}/docs/docs/usage/{SECRET}.png"),
+    ],
+    "appdocs:feedback": lambda w: [("post", f"/apps/{w.app.slug}/docs-helpful/")],
+    "appdocs:manage": lambda w: [("get", f"/apps/{w.app.slug}/docs-manage/")],
+    "appdocs:rebuild": lambda w: [("post", f"/apps/{w.app.slug}/docs-manage/rebuild/")],
     # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
     "onboarding:list": lambda w: [("get", "/onboarding/")],
     "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
@@ -208,6 +236,9 @@ LISTINGS: dict[str, Callable[[World], list[Request]]] = {
     "news:portal": lambda w: [("get", "/news/")],
     "news:portal_feed": lambda w: [("get", "/news/feed.atom")],
     "contributions:developer": lambda w: [("get", "/developers/dev-walk/contributions/")],
+    "appdocs:search": lambda w: [
+        ("get", "/docs/search/?q=docs"),
+    ],
 }
 
 TOKEN_APIS: dict[str, Callable[[World], list[Request]]] = {
@@ -335,6 +366,8 @@ def test_the_insider_does_see_the_app(client, world):
         assert SECRET in client.get(path).content.decode().lower(), path
     csv = client.get(f"/apps/{world.app.slug}/contributions.csv").content.decode()
     assert "walk@example.go.id" in csv
+    assert SECRET in client.get("/docs/search/?q=docs").content.decode().lower()
+    assert client.get(f"/apps/{world.app.slug}/docs/docs/usage/{SECRET}.md").status_code == 200
     world.insider.is_staff = True  # the platform team sees the onboarding
     world.insider.save()
     assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.db import transaction
 
 from polise.accounts.models import Developer, GitEmail, OrgUnit, User
+from polise.appdocs.models import DocsState
+from polise.appdocs.services import docs_build
 from polise.catalog.models import App, Placement, Technology
 from polise.contributions.models import SyncState
 from polise.contributions.services import contributions_sync
@@ -261,3 +263,14 @@ def _load_histories(report: DemoReport, users: dict[str, User]) -> None:
     for app in App.objects.filter(slug__in=[a[0] for a in APPS]).exclude(repo=""):
         if not SyncState.objects.filter(app=app).exclude(synced_tip="").exists():
             contributions_sync(app=app, fetch=not mirrors.git_dir(app.repo).exists())
+    _build_docs(report)
+
+
+def _build_docs(report: DemoReport) -> None:
+    """Each demo app's docs, built at once (a worker builds them after a push or a deploy)."""
+    for slug, *_rest in APPS:
+        app = App.objects.get(slug=slug)
+        built = DocsState.objects.filter(app=app, built_at__isnull=False).exists()
+        if not built and mirrors.git_dir(app.repo).exists():
+            docs_build(app=app)
+            report.created.append(f"docs {slug}")
