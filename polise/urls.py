@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("polise.reports.urls")),
     path("", include("polise.onboarding.urls")),
     path("", include("polise.news.urls")),
+    path("", include("polise.ratings.urls")),
     path("", include("polise.catalog.urls")),
 ]
