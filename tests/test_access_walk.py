@@ -25,6 +25,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from polise.catalog.models import AccessPolicy
 from polise.news.models import Item, Update
 from polise.onboarding.models import Onboarding, ProvisionedDatabase, Step
+from polise.ratings.models import Rating
 from polise.reports.models import Attachment, Comment, Report
 from tests.factories import make_app, make_unit, make_user
 
@@ -46,6 +47,7 @@ class World:
     update: Update
     item: Item
     database: ProvisionedDatabase
+    rating: Rating | None = None
 
 
 @pytest.fixture
@@ -131,9 +133,13 @@ def world(tmp_path, settings) -> World:
     database = ProvisionedDatabase.objects.create(
         app=app, engine="postgresql", name=f"db_{SECRET}", user=f"db_{SECRET}"
     )
-    return World(
-        app, insider, outsider, report, security_report, attachment, comment, update, item, database
+    rating = Rating.objects.create(
+        app=app, user=insider, quality=4, comment=f"{SECRET} rating", updated_at=timezone.now()
     )
+    return World(
+        app, insider, outsider, report, security_report, attachment, comment, update, item, database,
+        rating,
+    )  # fmt: skip
 
 
 Request = tuple[str, str]  # (method, path)
@@ -171,6 +177,19 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     "news:item_visibility": lambda w: [
         ("post", f"/apps/{w.app.slug}/news/items/{w.item.pk}/visibility/")
     ],
+    "ratings:rate": lambda w: [
+        ("get", f"/apps/{w.app.slug}/rate/"),
+        ("get", f"/apps/{w.app.slug}/rate/?dimension=docs"),
+        ("post", f"/apps/{w.app.slug}/rate/"),
+    ],
+    "ratings:prompt_dismiss": lambda w: [("post", f"/apps/{w.app.slug}/rate/not-now/")],
+    "ratings:api": lambda w: [("get", f"/api/apps/{w.app.slug}/ratings")],
+    "ratings:dashboard": lambda w: [("get", f"/apps/{w.app.slug}/ratings/")],
+    "ratings:export": lambda w: [("get", f"/apps/{w.app.slug}/ratings/export.csv")],
+    "ratings:reply": lambda w: [("post", f"/apps/{w.app.slug}/ratings/{w.rating.pk}/reply/")],
+    "ratings:hide": lambda w: [("post", f"/apps/{w.app.slug}/ratings/{w.rating.pk}/hide/")],
+    # The ranking of all apps is the platform team's: a 404 for everyone else.
+    "ratings:ranking": lambda w: [("get", "/ratings/"), ("get", "/ratings/?format=csv")],
     # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
     "onboarding:list": lambda w: [("get", "/onboarding/")],
     "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
@@ -309,6 +328,7 @@ def test_the_insider_does_see_the_app(client, world):
     """The walk proves something only if the same URLs do show the app to someone allowed."""
     client.force_login(world.insider)
     assert SECRET in client.get(f"/apps/{world.app.slug}/").content.decode().lower()
+    assert SECRET in client.get(f"/api/apps/{world.app.slug}/ratings").content.decode().lower()
     assert SECRET in client.get("/").content.decode().lower()
     assert SECRET in client.get(f"/reports/{world.report.pk}/").content.decode().lower()
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
@@ -319,3 +339,5 @@ def test_the_insider_does_see_the_app(client, world):
     assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()
     assert SECRET in client.get("/onboarding/").content.decode().lower()
     assert SECRET in client.get("/platform/").content.decode().lower()
+    assert SECRET in client.get("/ratings/").content.decode().lower()
+    assert SECRET in client.get(f"/apps/{world.app.slug}/ratings/").content.decode().lower()

@@ -115,32 +115,52 @@ def portal_means() -> dict[str, float | None]:
     return {name: row[name] for name in DIMENSIONS}
 
 
+def _prior(name: str) -> Subquery:
+    """The portal-wide mean of one dimension as a scalar subquery, so that an app's figures
+    and their prior come back in one query."""
+    mean = (
+        Rating.objects.order_by()
+        .annotate(everything=Value(1))
+        .values("everything")
+        .annotate(mean=Avg(Cast(name, FloatField())))
+        .values("mean")
+    )
+    return Subquery(mean, output_field=FloatField())
+
+
 def _aggregates(with_distribution: bool) -> dict[str, Any]:
     exprs: dict[str, Any] = {}
     for name in DIMENSIONS:
         exprs[f"{name}_n"] = Count(name)
         exprs[f"{name}_sum"] = Sum(name)
+        exprs[f"{name}_prior"] = _prior(name)
         if with_distribution:
             for stars in STARS:
                 exprs[f"{name}_{stars}"] = Count("pk", filter=Q(**{name: stars}))
     return exprs
 
 
-def _summaries(
-    row: dict[str, Any], means: dict[str, float | None], with_distribution: bool
-) -> dict[str, DimensionSummary]:
+def _summaries(row: dict[str, Any], with_distribution: bool) -> dict[str, DimensionSummary]:
     weight = prior_weight()
     summaries = {}
     for name in DIMENSIONS:
         count, total = row.get(f"{name}_n") or 0, row.get(f"{name}_sum") or 0
+        prior = row.get(f"{name}_prior")
         summaries[name] = DimensionSummary(
             name=name,
             label=str(Dimension(name).label),
-            weighted=bayesian(prior=means[name], weight=weight, count=count, total=total),
+            weighted=bayesian(
+                prior=None if prior is None else float(prior),
+                weight=weight,
+                count=count,
+                total=total,
+            ),
             mean=total / count if count else None,
             count=count,
             distribution=(
-                {stars: row[f"{name}_{stars}"] for stars in STARS} if with_distribution else {}
+                {stars: row.get(f"{name}_{stars}", 0) for stars in STARS}
+                if with_distribution
+                else {}
             ),
         )
     return summaries
@@ -148,27 +168,25 @@ def _summaries(
 
 def app_summary(app: App) -> dict[str, DimensionSummary]:
     """Per dimension ("quality", "ease", "docs"): weighted average, mean, count and the 1-5
-    distribution of `app`'s ratings. Two queries (the portal means, the app's figures)."""
-    means = portal_means()
-    row = Rating.objects.filter(app_id=app.pk).aggregate(**_aggregates(True))
-    return _summaries(row, means, True)
+    distribution of `app`'s ratings, in one query."""
+    figures = summaries_for_apps([app.pk], with_distribution=True)
+    return figures.get(app.pk) or _summaries({}, True)
 
 
 def summaries_for_apps(
     app_ids: Iterable[int], *, with_distribution: bool = False
 ) -> dict[int, dict[str, DimensionSummary]]:
-    """`app_summary` for many apps at once (apps nobody rated are left out); two queries."""
+    """`app_summary` for many apps at once (apps nobody rated are left out), in one query."""
     ids = list(app_ids)
     if not ids:
         return {}
-    means = portal_means()
     rows = (
         Rating.objects.filter(app_id__in=ids)
         .values("app_id")
         .order_by("app_id")
         .annotate(**_aggregates(with_distribution))
     )
-    return {row["app_id"]: _summaries(row, means, with_distribution) for row in rows}
+    return {row["app_id"]: _summaries(row, with_distribution) for row in rows}
 
 
 def weighted_by_app(apps: QuerySet[App], *, dimension: str = "quality") -> dict[int, float]:

@@ -6,7 +6,7 @@ import secrets
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from oauth2_provider.models import Application
 
 from polise.catalog.models import AccessPolicy, Lifecycle
@@ -19,6 +19,13 @@ from tests.factories import make_app, make_user
 from .helpers import deploy, launch, rate
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages below are matched in English (the UI speaks Indonesian by default)."""
+    with translation.override("en"):
+        yield
 
 
 def test_the_bayesian_average_matches_a_hand_computed_case(settings):
