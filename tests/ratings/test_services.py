@@ -213,3 +213,16 @@ def test_replies_hiding_and_the_prompt(settings):
     launch(user, other, times=5)
     services.prompt_dismiss(user=user, app=other)
     assert selectors.apps_to_prompt(user=user, app_ids=[other.pk]) == set()
+
+
+def test_the_platform_overview_reads_the_weighted_average(settings):
+    from polise.catalog.models import App
+    from polise.onboarding.overview import ratings_by_app
+
+    settings.RATINGS_PRIOR_WEIGHT = 1
+    good, poor, unrated = make_app(), make_app(), make_app()
+    rate(make_user(), good, quality=5)
+    rate(make_user(), poor, quality=1, ease=5)
+    # prior 3: good (3 + 5) / 2 = 4, poor (3 + 1) / 2 = 2
+    assert ratings_by_app(App.objects.all()) == {good.pk: 4.0, poor.pk: 2.0}
+    assert unrated.pk not in ratings_by_app(App.objects.all())
