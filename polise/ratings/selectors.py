@@ -9,6 +9,7 @@ where n is how many users gave the app that dimension. m is POLISE_RATINGS_PRIOR
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,23 +110,27 @@ class DimensionSummary:
         }
 
 
+# The prior moves slowly (one rating among thousands barely shifts a portal-wide mean), and
+# computing it scans every rating: each process keeps it for POLISE_RATINGS_PRIOR_CACHE_SECONDS
+# and forgets it at once when a rating is given in that process.
+_means_cache: tuple[float, dict[str, float | None]] | None = None
+
+
+def forget_portal_means() -> None:
+    global _means_cache
+    _means_cache = None
+
+
 def portal_means() -> dict[str, float | None]:
-    """The portal-wide mean of each dimension (the prior), in one query."""
+    """The portal-wide mean of each dimension (the prior): one query over every rating, kept
+    for a while (see above)."""
+    global _means_cache
+    if _means_cache is not None and _means_cache[0] > time.monotonic():
+        return _means_cache[1]
     row = Rating.objects.aggregate(**{name: Avg(Cast(name, FloatField())) for name in DIMENSIONS})
-    return {name: row[name] for name in DIMENSIONS}
-
-
-def _prior(name: str) -> Subquery:
-    """The portal-wide mean of one dimension as a scalar subquery, so that an app's figures
-    and their prior come back in one query."""
-    mean = (
-        Rating.objects.order_by()
-        .annotate(everything=Value(1))
-        .values("everything")
-        .annotate(mean=Avg(Cast(name, FloatField())))
-        .values("mean")
-    )
-    return Subquery(mean, output_field=FloatField())
+    means = {name: None if row[name] is None else float(row[name]) for name in DIMENSIONS}
+    _means_cache = (time.monotonic() + settings.RATINGS_PRIOR_CACHE_SECONDS, means)
+    return means
 
 
 def _aggregates(with_distribution: bool) -> dict[str, Any]:
@@ -133,28 +138,23 @@ def _aggregates(with_distribution: bool) -> dict[str, Any]:
     for name in DIMENSIONS:
         exprs[f"{name}_n"] = Count(name)
         exprs[f"{name}_sum"] = Sum(name)
-        exprs[f"{name}_prior"] = _prior(name)
         if with_distribution:
             for stars in STARS:
                 exprs[f"{name}_{stars}"] = Count("pk", filter=Q(**{name: stars}))
     return exprs
 
 
-def _summaries(row: dict[str, Any], with_distribution: bool) -> dict[str, DimensionSummary]:
+def _summaries(
+    row: dict[str, Any], means: dict[str, float | None], with_distribution: bool
+) -> dict[str, DimensionSummary]:
     weight = prior_weight()
     summaries = {}
     for name in DIMENSIONS:
         count, total = row.get(f"{name}_n") or 0, row.get(f"{name}_sum") or 0
-        prior = row.get(f"{name}_prior")
         summaries[name] = DimensionSummary(
             name=name,
             label=str(Dimension(name).label),
-            weighted=bayesian(
-                prior=None if prior is None else float(prior),
-                weight=weight,
-                count=count,
-                total=total,
-            ),
+            weighted=bayesian(prior=means.get(name), weight=weight, count=count, total=total),
             mean=total / count if count else None,
             count=count,
             distribution=(
@@ -168,25 +168,29 @@ def _summaries(row: dict[str, Any], with_distribution: bool) -> dict[str, Dimens
 
 def app_summary(app: App) -> dict[str, DimensionSummary]:
     """Per dimension ("quality", "ease", "docs"): weighted average, mean, count and the 1-5
-    distribution of `app`'s ratings, in one query."""
+    distribution of `app`'s ratings: one query (two when the prior is not at hand)."""
     figures = summaries_for_apps([app.pk], with_distribution=True)
-    return figures.get(app.pk) or _summaries({}, True)
+    return figures.get(app.pk) or _summaries({}, {}, True)
 
 
 def summaries_for_apps(
     app_ids: Iterable[int], *, with_distribution: bool = False
 ) -> dict[int, dict[str, DimensionSummary]]:
-    """`app_summary` for many apps at once (apps nobody rated are left out), in one query."""
+    """`app_summary` for many apps at once (apps nobody rated are left out): one grouped
+    query (and the prior's, when some app has ratings and the prior is not at hand)."""
     ids = list(app_ids)
     if not ids:
         return {}
-    rows = (
+    rows = list(
         Rating.objects.filter(app_id__in=ids)
         .values("app_id")
         .order_by("app_id")
         .annotate(**_aggregates(with_distribution))
     )
-    return {row["app_id"]: _summaries(row, with_distribution) for row in rows}
+    if not rows:
+        return {}
+    means = portal_means()
+    return {row["app_id"]: _summaries(row, means, with_distribution) for row in rows}
 
 
 def weighted_by_app(apps: QuerySet[App], *, dimension: str = "quality") -> dict[int, float]:

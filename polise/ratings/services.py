@@ -125,6 +125,7 @@ def rating_submit(
             )
     except IntegrityError:  # two submissions at once: the other one won; ask to try again
         raise RatingError(_("Your rating changed meanwhile. Please try again.")) from None
+    selectors.forget_portal_means()
     return rating
 
 
