@@ -68,7 +68,9 @@ if not App.objects.filter(slug__startswith="bench-").exists():
 
 client = Client()
 client.force_login(reader)
-slug = App.objects.filter(slug__startswith="bench-").order_by("pk").values_list("slug", flat=True)[1]
+slug = (
+    App.objects.filter(slug__startswith="bench-").order_by("pk").values_list("slug", flat=True)[1]
+)
 
 
 def measure(label: str, path: str) -> None:
