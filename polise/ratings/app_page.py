@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.http import HttpRequest
+from django.urls import reverse
 
 from polise.catalog.models import App
 from polise.catalog.parts import app_page_part, launcher_tile_part
@@ -30,15 +31,27 @@ def app_section(request: HttpRequest, app: App) -> dict[str, Any]:
     }
 
 
+def _url_for_each(name: str) -> Any:
+    """`reverse` once for all the tiles (it costs milliseconds a call, 200 tiles add up)."""
+    pattern = reverse(name, args=["SLUG"])
+    return lambda slug: pattern.replace("/SLUG/", f"/{slug}/")
+
+
 # Last on the tile: its prompt is a small form of its own.
 @launcher_tile_part(name="ratings", order=90, template="ratings/parts/tile.html")
 def tile(request: HttpRequest, apps: Sequence[App]) -> dict[int, dict[str, Any]]:
     ids = [app.pk for app in apps]
     figures = selectors.summaries_for_apps(ids)
     prompt = selectors.apps_to_prompt(user=request.user, app_ids=ids)
-    return {
-        app_id: {"quality": figures[app_id]["quality"] if app_id in figures else None,
-                 "prompt": app_id in prompt}
-        for app_id in ids
-        if app_id in figures or app_id in prompt
-    }  # fmt: skip
+    rate_url, dismiss_url = _url_for_each("ratings:rate"), _url_for_each("ratings:prompt_dismiss")
+    tiles = {}
+    for app in apps:
+        if app.pk not in figures and app.pk not in prompt:
+            continue
+        tiles[app.pk] = {
+            "quality": figures[app.pk]["quality"] if app.pk in figures else None,
+            "prompt": app.pk in prompt,
+            "rate_url": rate_url(app.slug),
+            "dismiss_url": dismiss_url(app.slug),
+        }
+    return tiles
