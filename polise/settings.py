@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "polise.news",
     "polise.contributions",
     "polise.appdocs",
+    "polise.ratings",
 ]
 
 MIDDLEWARE = [
@@ -272,6 +273,15 @@ REPORTS_SECURITY_GROUP = env.string("POLISE_REPORTS_SECURITY_GROUP", "security")
 REPORTS_SECURITY_REPO = env.optional("POLISE_REPORTS_SECURITY_REPO")
 # Names on GitHub instead of opaque references, when the platform team allows it.
 REPORTS_SHOW_REPORTER_NAMES = env.boolean("POLISE_REPORTS_SHOW_REPORTER_NAMES", default=False)
+
+# Ratings. The weighted (Bayesian) average of a dimension is (m * C + sum) / (m + n): C is the
+# portal-wide mean of that dimension, n the app's count; m (default 5) is how many ratings at
+# the portal mean each app starts with, so a handful of votes cannot top the ranking.
+RATINGS_PRIOR_WEIGHT = env.integer("POLISE_RATINGS_PRIOR_WEIGHT", 5, minimum=0)
+# How long each process keeps C (computing it reads every rating); 0 computes it every time.
+RATINGS_PRIOR_CACHE_SECONDS = env.integer("POLISE_RATINGS_PRIOR_CACHE_SECONDS", 300, minimum=0)
+RATINGS_PER_HOUR = env.integer("POLISE_RATINGS_PER_HOUR", 20, minimum=1)  # submissions per user
+RATINGS_PROMPT_AFTER_LAUNCHES = env.integer("POLISE_RATINGS_PROMPT_AFTER_LAUNCHES", 3, minimum=1)
 
 # GitHub (the forge); read by polise.forge.
 GITHUB_API_URL = env.string("POLISE_GITHUB_API_URL", "https://api.github.com").rstrip("/")

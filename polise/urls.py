@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("polise.news.urls")),
     path("", include("polise.contributions.urls")),
     path("", include("polise.appdocs.urls")),
+    path("", include("polise.ratings.urls")),
     path("", include("polise.catalog.urls")),
 ]

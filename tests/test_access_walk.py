@@ -28,6 +28,7 @@ from polise.catalog.models import AccessPolicy
 from polise.contributions.models import DailyContribution, Identity
 from polise.news.models import Item, Update
 from polise.onboarding.models import Onboarding, ProvisionedDatabase, Step
+from polise.ratings.models import Rating
 from polise.reports.models import Attachment, Comment, Report
 from tests.factories import make_app, make_developer, make_unit, make_user
 
@@ -49,6 +50,7 @@ class World:
     update: Update
     item: Item
     database: ProvisionedDatabase
+    rating: Rating | None = None
 
 
 @pytest.fixture
@@ -156,9 +158,13 @@ def world(tmp_path, settings) -> World:
         for kind in ("usage", "database")
     ]
     docs_search.index(docs_pages)
-    return World(
-        app, insider, outsider, report, security_report, attachment, comment, update, item, database
+    rating = Rating.objects.create(
+        app=app, user=insider, quality=4, comment=f"{SECRET} rating", updated_at=timezone.now()
     )
+    return World(
+        app, insider, outsider, report, security_report, attachment, comment, update, item, database,
+        rating,
+    )  # fmt: skip
 
 
 Request = tuple[str, str]  # (method, path)
@@ -212,6 +218,19 @@ APP_SCOPED: dict[str, Callable[[World], list[Request]]] = {
     "appdocs:feedback": lambda w: [("post", f"/apps/{w.app.slug}/docs-helpful/")],
     "appdocs:manage": lambda w: [("get", f"/apps/{w.app.slug}/docs-manage/")],
     "appdocs:rebuild": lambda w: [("post", f"/apps/{w.app.slug}/docs-manage/rebuild/")],
+    "ratings:rate": lambda w: [
+        ("get", f"/apps/{w.app.slug}/rate/"),
+        ("get", f"/apps/{w.app.slug}/rate/?dimension=docs"),
+        ("post", f"/apps/{w.app.slug}/rate/"),
+    ],
+    "ratings:prompt_dismiss": lambda w: [("post", f"/apps/{w.app.slug}/rate/not-now/")],
+    "ratings:api": lambda w: [("get", f"/api/apps/{w.app.slug}/ratings")],
+    "ratings:dashboard": lambda w: [("get", f"/apps/{w.app.slug}/ratings/")],
+    "ratings:export": lambda w: [("get", f"/apps/{w.app.slug}/ratings/export.csv")],
+    "ratings:reply": lambda w: [("post", f"/apps/{w.app.slug}/ratings/{w.rating.pk}/reply/")],
+    "ratings:hide": lambda w: [("post", f"/apps/{w.app.slug}/ratings/{w.rating.pk}/hide/")],
+    # The ranking of all apps is the platform team's: a 404 for everyone else.
+    "ratings:ranking": lambda w: [("get", "/ratings/"), ("get", "/ratings/?format=csv")],
     # Onboarding is the platform team's (staff): a 404 for everyone else, lists included.
     "onboarding:list": lambda w: [("get", "/onboarding/")],
     "onboarding:platform": lambda w: [("get", "/platform/"), ("get", "/platform/?sort=health")],
@@ -354,6 +373,7 @@ def test_the_insider_does_see_the_app(client, world):
     """The walk proves something only if the same URLs do show the app to someone allowed."""
     client.force_login(world.insider)
     assert SECRET in client.get(f"/apps/{world.app.slug}/").content.decode().lower()
+    assert SECRET in client.get(f"/api/apps/{world.app.slug}/ratings").content.decode().lower()
     assert SECRET in client.get("/").content.decode().lower()
     assert SECRET in client.get(f"/reports/{world.report.pk}/").content.decode().lower()
     assert client.get(f"/reports/attachments/{world.attachment.token}/").status_code == 200
@@ -373,3 +393,5 @@ def test_the_insider_does_see_the_app(client, world):
     assert SECRET in client.get(f"/onboarding/{world.app.slug}/").content.decode().lower()
     assert SECRET in client.get("/onboarding/").content.decode().lower()
     assert SECRET in client.get("/platform/").content.decode().lower()
+    assert SECRET in client.get("/ratings/").content.decode().lower()
+    assert SECRET in client.get(f"/apps/{world.app.slug}/ratings/").content.decode().lower()

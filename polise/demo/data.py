@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from polise.accounts.models import Developer, GitEmail, OrgUnit, User
 from polise.appdocs.models import DocsState
@@ -202,12 +203,73 @@ def load_demo_data() -> DemoReport:
             report.created.append(f"app {slug}")
 
     _load_histories(report, users)
+    _load_ratings(report)
 
     if not User.objects.filter(username="admin").exists():
         report.admin_password = secrets.token_urlsafe(12)
         User.objects.create_superuser("admin", "admin@example.go.id", report.admin_password)
         report.created.append("user admin")
     return report
+
+
+# Civil servants who use the apps and rate them (signed in through SSO; no password).
+RATERS = ["rina", "sari", "tono", "wati", "yoga", "zaki"]
+RATING_COMMENTS = [
+    "Sangat membantu pekerjaan sehari-hari.",
+    "Kadang lambat saat jam sibuk.",
+    "Panduan penggunaannya perlu contoh yang lebih jelas.",
+    "",
+    "Tampilan baru lebih mudah dipahami.",
+]
+
+
+def _load_ratings(report: DemoReport) -> None:
+    """Each rater opened each app, and rated most of them, some twice, across the versions the
+    deploy records know (SIMPEG has several); deterministic, loaded once."""
+    import random
+
+    from polise.ratings.models import Rating, RatingRevision
+    from polise.sso.models import Launch
+
+    if Rating.objects.exists():
+        return
+    now = timezone.now()
+    raters = []
+    for username in RATERS:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"first_name": username.title()}
+        )
+        if created:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+        raters.append(user)
+    for slug, *_rest in APPS:
+        app = App.objects.get(slug=slug)
+        chance = random.Random(slug)  # noqa: S311 - demo figures, not secrets
+        deploys = list(DeployRecord.objects.filter(app=app).order_by("started_at"))
+        for user in raters:
+            Launch.objects.create(user=user, app=app)
+            if chance.random() < 0.2:
+                continue  # opened it, never rated: the launcher asks them
+            rating = None
+            for days_ago in sorted(
+                chance.sample(range(1, 180), chance.choice([1, 2])), reverse=True
+            ):
+                at = now - timedelta(days=days_ago)
+                live = [d.commit for d in deploys if d.started_at <= at]
+                stars: dict[str, int | None] = {
+                    name: min(5, max(1, round(chance.gauss(mean, 1))))
+                    for name, mean in (("quality", 4.0), ("ease", 3.6), ("docs", 3.0))
+                }
+                if chance.random() < 0.3:
+                    stars["docs"] = None  # never read the usage guide
+                fields = dict(stars, comment=chance.choice(RATING_COMMENTS),
+                              version=live[-1] if live else "")  # fmt: skip
+                rating, _ = Rating.objects.update_or_create(
+                    app=app, user=user, defaults={**fields, "updated_at": at}
+                )
+                RatingRevision.objects.create(rating=rating, at=at, **fields)
+    report.created.append("ratings")
 
 
 def _authors(owners: list[str], others: list[str]) -> list[Author]:

@@ -12,6 +12,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from polise.catalog.models import App
 from polise.deployments import live
 from polise.deployments.models import DeployRecord
+from polise.ratings.selectors import weighted_by_app
 from polise.reports.models import Report
 
 OPEN_REPORTS = [Report.Status.RECEIVED, Report.Status.OPEN, Report.Status.IN_PROGRESS]
@@ -19,9 +20,8 @@ SORTS = ("name", "deploy", "health", "reports", "rating")
 
 
 def ratings_by_app(apps: QuerySet[App]) -> dict[int, float]:
-    """Each app's average rating. Ratings are not in Polise yet: this is the one place the
-    overview reads them from, to be pointed at the ratings app's selector."""
-    return {}
+    """Each app's weighted (Bayesian) average of overall quality, from the ratings app."""
+    return weighted_by_app(apps, dimension="quality")
 
 
 @dataclass(frozen=True)
