@@ -80,9 +80,9 @@ def test_app_detail_shows_purpose_owners_and_docs(client, django_assert_max_num_
         repo="bkd-prov/e-kinerja",
         owners=[owner],
     )
-    # the app with its owners, the news section, and the ratings section (figures, comments,
-    # trend by month and by version)
-    with django_assert_max_num_queries(7):
+    # the app with its owners, the news section, the ratings section (figures, comments,
+    # trend by month and by version), the docs section and the contributions section
+    with django_assert_max_num_queries(9):
         response = client.get(f"/apps/{app.slug}/")
     html = response.content.decode()
     assert response.status_code == 200
