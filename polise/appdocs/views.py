@@ -21,6 +21,7 @@ from polise.catalog.models import App
 from polise.core.jobs import enqueue_on_commit
 from polise.forge.mirrors import gitread
 from polise.forge.mirrors import services as mirrors
+from polise.ratings.selectors import app_summary
 
 from . import jobs, search, selectors, services
 from . import render as md
@@ -213,6 +214,9 @@ def docs_manage(request: HttpRequest, slug: str) -> HttpResponse:
             "state": selectors.docs_state(app=app),
             "unshown": [p for p in pages if p.status != DocPage.Status.RENDERED or p.note],
             "results": selectors.feedback_per_page(app=app),
+            # The usage-docs rating users gave, beside the per-page answers that say which
+            # page to fix.
+            "docs_rating": app_summary(app)["docs"],
             "checks": selectors.schema_checks(app=app),
         },
     )

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from polise.accounts.models import Developer
+from polise.appdocs.selectors import schema_checks
 from polise.catalog import selectors as catalog
 from polise.catalog.models import App
 
@@ -65,6 +66,9 @@ def app_contributions(request: HttpRequest, slug: str) -> HttpResponse:
             "weights": selectors.weights(),
             "state": SyncState.objects.filter(app=app).first(),
             "category_labels": [CATEGORY_LABELS[c] for c in CATEGORIES],
+            # How much of the live schema the database docs cover: database docs are work
+            # whose gaps count too.
+            "coverage": schema_checks(app=app),
         },
     )
 

@@ -104,6 +104,8 @@ def test_only_people_who_used_the_app_may_say_a_page_helped(client, built, reade
     built.app.owners.add(reader)
     manage = client.get(f"/apps/{built.app.slug}/docs-manage/").content.decode()
     assert "docs/usage/cuti.md" in manage and "&lt;b&gt;Langkah 3?&lt;/b&gt;" in manage
+    # beside the usage-docs rating users gave
+    assert "Nilai dokumentasi penggunaan: belum ada penilaian." in manage
 
 
 def test_the_developers_view_is_not_for_readers(client, built, reader):

@@ -118,3 +118,14 @@ def test_the_pages_work_by_keyboard_on_a_phone_and_a_desktop(page, live_server, 
     page.keyboard.press("Enter")
     page.wait_for_url("**period=all**")
     assert page.locator("table tbody tr").count() >= 5
+
+
+def test_the_database_docs_coverage_shows_beside_the_figures(client, counted):
+    from polise.appdocs.models import SchemaCheck
+
+    app, ayu = counted
+    client.force_login(ayu.user)
+    assert "Cakupan dokumentasi" not in client.get("/apps/simpeg/contributions/").content.decode()
+    SchemaCheck.objects.create(app=app, database="simpeg_db", engine="postgresql", coverage=62.0)
+    page = client.get("/apps/simpeg/contributions/").content.decode()
+    assert "Cakupan dokumentasi basis data" in page and "62% kolom" in page
