@@ -578,22 +578,27 @@ def report_notify_reporter(report_id: int) -> str:
     return f"sent to {reporter} and {told_followers} follower(s): {status}"
 
 
-def _tell_reporter(report: Report, status_label: str) -> bool:
-    if not report.reporter.email:
-        return False
-    subject = _("Your report about %(app)s: %(status)s") % {
-        "app": report.app.name,
-        "status": status_label,
-    }
-    body = _(
-        'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
-        "Follow it in Polise: %(link)s\n"
-    ) % {
+def _status_words(report: Report, status_label: str) -> dict[str, str]:
+    return {
         "title": report.title,
         "app": report.app.name,
         "status": status_label,
         "link": _absolute(reverse("reports:detail", args=[report.pk])),
     }
+
+
+def _tell_reporter(report: Report, status_label: str) -> bool:
+    if not report.reporter.email:
+        return False
+    words = _status_words(report, status_label)
+    subject = _("Your report about %(app)s: %(status)s") % words
+    body = (
+        _(
+            'Hello,\n\nyour report "%(title)s" about %(app)s is now: %(status)s.\n\n'
+            "Follow it in Polise: %(link)s\n"
+        )
+        % words
+    )
     send_mail(subject, body, None, [report.reporter.email])
     return True
 
@@ -610,19 +615,15 @@ def _tell_followers(report: Report, status_label: str) -> int:
     )
     if not addresses:
         return 0
-    subject = _("A report you follow about %(app)s: %(status)s") % {
-        "app": report.app.name,
-        "status": status_label,
-    }
-    body = _(
-        'Hello,\n\nthe report "%(title)s" about %(app)s that you follow is now: %(status)s.\n\n'
-        "See where it stands in Polise: %(link)s\n"
-    ) % {
-        "title": report.title,
-        "app": report.app.name,
-        "status": status_label,
-        "link": _absolute(reverse("reports:detail", args=[report.pk])),
-    }
+    words = _status_words(report, status_label)
+    subject = _("A report you follow about %(app)s: %(status)s") % words
+    body = (
+        _(
+            'Hello,\n\nthe report "%(title)s" about %(app)s that you follow is now: %(status)s.\n\n'
+            "See where it stands in Polise: %(link)s\n"
+        )
+        % words
+    )
     EmailMessage(subject, body, None, [], bcc=addresses).send()
     return len(addresses)
 
