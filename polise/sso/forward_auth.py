@@ -200,14 +200,14 @@ def _load_host_table() -> dict[str, AccessRule]:
 
 def session_info(sid: str) -> SessionInfo | None:
     table = cache.session_table
-    if not table.fresh() and _table_lock.acquire(blocking=False):
-        # One thread reloads; the others go on with the table they have meanwhile.
-        try:
-            _misses[0] += 1
-            used = table.replace(_load_session_table(), settings.FORWARD_AUTH_CACHE_SECONDS)
-            _touch(used)
-        finally:
-            _table_lock.release()
+    if not table.fresh():
+        # One thread reloads; the others wait for it rather than answer from a table older
+        # than the TTL (a session ended meanwhile must not pass).
+        with _table_lock:
+            if not table.fresh():
+                _misses[0] += 1
+                used = table.replace(_load_session_table(), settings.FORWARD_AUTH_CACHE_SECONDS)
+                _touch(used)
     info = table.rows.get(sid)
     if info is not None:
         table.seen.add(sid)
