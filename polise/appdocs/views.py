@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from polise.catalog import selectors as catalog
+from polise.catalog.http import managed_app_or_404, visible_app_or_404
 from polise.catalog.models import App
 from polise.core.jobs import enqueue_on_commit
 from polise.forge.mirrors import gitread
@@ -28,20 +29,6 @@ from . import render as md
 from .models import DocPage
 
 MAX_IMAGE_BYTES = 5 << 20
-
-
-def visible_app_or_404(request: HttpRequest, slug: str) -> App:
-    try:
-        return catalog.app_get(slug=slug, user=request.user)
-    except App.DoesNotExist:
-        raise Http404 from None
-
-
-def managed_app_or_404(request: HttpRequest, slug: str) -> App:
-    app = visible_app_or_404(request, slug)
-    if not catalog.app_managed_by(app=app, user=request.user):
-        raise Http404
-    return app
 
 
 def page_url(app: App, path: str) -> str:

@@ -6,7 +6,7 @@ import csv
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,20 +14,13 @@ from django.views.decorators.http import require_GET
 
 from polise.accounts.models import Developer
 from polise.appdocs.selectors import schema_checks
-from polise.catalog import selectors as catalog
+from polise.catalog.http import visible_app_or_404
 from polise.catalog.models import App
 
 from . import selectors
 from .chart import COLOURS, stacked_bars
 from .classify import CATEGORIES
 from .models import CATEGORY_LABELS, SyncState
-
-
-def _app(request: HttpRequest, slug: str) -> App:
-    try:
-        return catalog.app_get(slug=slug, user=request.user)
-    except App.DoesNotExist:
-        raise Http404 from None
 
 
 def _period(request: HttpRequest) -> selectors.Period:
@@ -44,7 +37,7 @@ def _period(request: HttpRequest) -> selectors.Period:
 @login_required
 @require_GET
 def app_contributions(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _app(request, slug)
+    app = visible_app_or_404(request, slug)
     period = _period(request)
     rows = selectors.app_figures(app=app, period=period)
     series = selectors.chart_series(app=app, period=period)
@@ -76,7 +69,7 @@ def app_contributions(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_GET
 def app_contributions_csv(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _app(request, slug)
+    app = visible_app_or_404(request, slug)
     period = _period(request)
     rows = selectors.app_figures(app=app, period=period)
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -12,11 +12,11 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
+from polise.catalog.http import visible_app_or_404
 from polise.catalog.models import App
 
 from . import selectors
 from .models import Update
-from .views import visible_app_or_404
 
 FEED_SIZE = 50
 

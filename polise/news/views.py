@@ -9,34 +9,19 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from polise.catalog import selectors as catalog
-from polise.catalog.models import App
+from polise.catalog.http import managed_app_or_404, visible_app_or_404
 
 from . import jobs, selectors, services
 from .models import Item, Update
 
 PAGE_SIZE = 20
-
-
-def visible_app_or_404(request: HttpRequest, slug: str) -> App:
-    try:
-        return catalog.app_get(slug=slug, user=request.user)
-    except App.DoesNotExist:
-        raise Http404 from None
-
-
-def managed_app_or_404(request: HttpRequest, slug: str) -> App:
-    """An app the user looks after; 404 for everyone else, as for an app that does not exist."""
-    app = visible_app_or_404(request, slug)
-    if not catalog.app_managed_by(app=app, user=request.user):
-        raise Http404
-    return app
 
 
 def _page(request: HttpRequest, updates: Any) -> Page:

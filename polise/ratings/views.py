@@ -14,27 +14,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from polise.catalog import selectors as catalog
+from polise.catalog.http import managed_app_or_404, visible_app_or_404
 from polise.catalog.models import App
 
 from . import selectors, services
 from .forms import RatingForm
 from .models import DIMENSIONS, Dimension, Rating
-
-
-def _visible_app(request: HttpRequest, slug: str) -> App:
-    try:
-        return catalog.app_get(slug=slug, user=request.user)
-    except App.DoesNotExist:
-        raise Http404 from None
-
-
-def _managed_app(request: HttpRequest, slug: str) -> App:
-    """An app the user looks after (its owners, the platform team); 404 for everyone else."""
-    app = _visible_app(request, slug)
-    if not catalog.app_managed_by(app=app, user=request.user):
-        raise Http404
-    return app
 
 
 def rate_context(request: HttpRequest, app: App, form: RatingForm | None = None) -> dict[str, Any]:
@@ -62,7 +47,7 @@ def rate_context(request: HttpRequest, app: App, form: RatingForm | None = None)
 def rate(request: HttpRequest, slug: str) -> HttpResponse:
     """The rating form (GET; `?dimension=docs` puts the usage docs first in focus) and its
     submission (POST). Outsiders get 404; a user who may not rate is told why."""
-    app = _visible_app(request, slug)
+    app = visible_app_or_404(request, slug)
     problem = ""
     status = 200
     form = None
@@ -96,7 +81,7 @@ def rate(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def prompt_dismiss(request: HttpRequest, slug: str) -> HttpResponse:
-    app = _visible_app(request, slug)
+    app = visible_app_or_404(request, slug)
     services.prompt_dismiss(user=request.user, app=app)
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
@@ -108,7 +93,7 @@ def prompt_dismiss(request: HttpRequest, slug: str) -> HttpResponse:
 def api_ratings(request: HttpRequest, slug: str) -> JsonResponse:
     """GET /api/apps/<slug>/ratings: per dimension the weighted and plain mean, the count and
     the 1-5 distribution. Anonymous reads for apps open to everyone; else the app's rule."""
-    app = _visible_app(request, slug)
+    app = visible_app_or_404(request, slug)
     summary = selectors.app_summary(app)
     body = {
         "app": app.slug,
@@ -121,7 +106,7 @@ def api_ratings(request: HttpRequest, slug: str) -> JsonResponse:
 @require_GET
 def dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     """The developers' view of one app's ratings: over time, by version, comments to answer."""
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     context = {
         "app": app,
         "summary": selectors.app_summary(app),
@@ -140,7 +125,7 @@ def _rating_of_app(app: App, pk: int) -> Rating:
 @login_required
 @require_POST
 def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     rating = _rating_of_app(app, pk)
     try:
         saved = services.reply_save(
@@ -156,7 +141,7 @@ def reply(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def hide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     if not request.user.is_staff:
         raise Http404
     rating = _rating_of_app(app, pk)
@@ -189,7 +174,7 @@ def _cell(value: str) -> str:
 @require_GET
 def export(request: HttpRequest, slug: str) -> HttpResponse:
     """Every rating of one app, as CSV, for its developers and the platform team."""
-    app = _managed_app(request, slug)
+    app = managed_app_or_404(request, slug)
     response, writer = _csv_response(f"ratings-{app.slug}.csv")
     writer.writerow(["rated_at", *DIMENSIONS, "version", "comment", "hidden"])
     for row in (
