@@ -65,10 +65,15 @@ class Table:
     def fresh(self) -> bool:
         return time.monotonic() < self.expires
 
-    def replace(self, rows: dict[str, Any], ttl: float) -> set[str]:
-        """Put in the new rows; returns the keys used under the old ones."""
+    def due(self, ttl: float) -> bool:
+        """In the last fifth of its life: time to load the next one ahead of expiry."""
+        return time.monotonic() >= self.expires - ttl / 5
+
+    def replace(self, rows: dict[str, Any], ttl: float, *, loaded_at: float) -> set[str]:
+        """Put in rows read at `loaded_at` (monotonic; the TTL counts from the read, not from
+        its end); returns the keys used under the old ones."""
         seen, self.seen = self.seen, set()
-        self.rows, self.expires = rows, time.monotonic() + ttl
+        self.rows, self.expires = rows, loaded_at + ttl
         return seen
 
     def clear(self) -> None:

@@ -198,16 +198,28 @@ def _load_host_table() -> dict[str, AccessRule]:
     return {host: rules[app_id] for host, app_id in app_ids_by_host().items()}
 
 
+def _reload_sessions(table: cache.Table, ttl: float) -> None:
+    _misses[0] += 1
+    loaded_at = time.monotonic()
+    _touch(table.replace(_load_session_table(), ttl, loaded_at=loaded_at))
+
+
 def session_info(sid: str) -> SessionInfo | None:
-    table = cache.session_table
+    table, ttl = cache.session_table, settings.FORWARD_AUTH_CACHE_SECONDS
     if not table.fresh():
-        # One thread reloads; the others wait for it rather than answer from a table older
-        # than the TTL (a session ended meanwhile must not pass).
+        # Expired (an idle worker): wait for the reload rather than answer from a table older
+        # than the TTL, so a session ended meanwhile never passes.
         with _table_lock:
             if not table.fresh():
-                _misses[0] += 1
-                used = table.replace(_load_session_table(), settings.FORWARD_AUTH_CACHE_SECONDS)
-                _touch(used)
+                _reload_sessions(table, ttl)
+    elif table.due(ttl) and _table_lock.acquire(blocking=False):
+        # Busy worker: one thread loads the next table ahead of expiry while the others go on
+        # with the current one, still within its TTL.
+        try:
+            if table.due(ttl):
+                _reload_sessions(table, ttl)
+        finally:
+            _table_lock.release()
     info = table.rows.get(sid)
     if info is not None:
         table.seen.add(sid)
