@@ -10,12 +10,18 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from django.core.management import call_command
 
 from tests.browser import AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS
+from tests.gitrepo import GitRepo
+
+if TYPE_CHECKING:
+    from polise.catalog.models import App  # imported once Django is set up
 
 pytest_plugins = ["tests.fakes.github.fixtures"]
 
@@ -198,3 +204,23 @@ def object_storage(settings, s3_server, minio_admin):
     settings.MINIO_SECRET_KEY = minio_admin.secret_key
     settings.MINIO_REGION = minio_admin.region
     return minio_admin
+
+
+@dataclass
+class AppRepo:
+    app: App
+    repo: GitRepo
+
+
+@pytest.fixture
+def app_repo(tmp_path, settings) -> AppRepo:
+    """An app whose repository is a local git repository the test commits to (the news and
+    docs tests read it through the app's mirror)."""
+    from polise.forge.mirrors import services as mirrors
+    from tests.factories import make_app
+
+    settings.DATA_DIR = tmp_path / "data"
+    repo = GitRepo(tmp_path / "simpeg")
+    app = make_app(slug="simpeg", name="SIMPEG", repo="pemprov-demo/simpeg")
+    mirrors.mirror_set_remote(repo=app.repo, url=str(repo.path))
+    return AppRepo(app, repo)

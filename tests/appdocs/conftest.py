@@ -1,35 +1,10 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import pytest
-
-from polise.catalog.models import App
-from polise.forge.mirrors import services as mirrors
-from tests.factories import make_app
-from tests.gitrepo import GitRepo
-
 # A tiny PNG (1x1, transparent).
 PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082"
 )
-
-
-@dataclass
-class AppRepo:
-    app: App
-    repo: GitRepo
-
-
-@pytest.fixture
-def app_repo(tmp_path, settings) -> AppRepo:
-    """An app whose repository is a local git repository the test commits to."""
-    settings.DATA_DIR = tmp_path / "data"
-    repo = GitRepo(tmp_path / "simpeg")
-    app = make_app(slug="simpeg", name="SIMPEG", repo="pemprov-demo/simpeg")
-    mirrors.mirror_set_remote(repo=app.repo, url=str(repo.path))
-    return AppRepo(app, repo)
 
 
 DOCS = {
