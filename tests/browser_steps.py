@@ -4,6 +4,7 @@ the screenshots the docs show (POLISE_SCREENSHOTS=1 writes them into docs/)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,15 @@ def sign_in(
     page.goto(f"{base_url}/login/?next={next_path}")
     page.locator("#id_username").fill(username)
     page.locator("#id_password").fill(password)
-    page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
+    navigate(page, lambda: page.locator("#id_password").press("Enter"))
+
+
+def navigate(page: Any, action: Callable[[], Any]) -> None:
+    """Do what submits a form or follows a link, and return once the next page has loaded.
+    `wait_for_load_state()` after the key press can return at once, on the page still showing,
+    before the browser has even started the request."""
+    with page.expect_navigation():
+        action()
 
 
 # The stock Django admin's autocomplete (select2) leaves its combobox without a name until a

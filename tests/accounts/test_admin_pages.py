@@ -9,7 +9,7 @@ from django.contrib.auth.hashers import check_password
 
 from polise.catalog.models import AccessPolicy
 from polise.sso.models import OidcClient
-from tests.browser_steps import assert_admin_accessible, check_both_sizes, sign_in
+from tests.browser_steps import assert_admin_accessible, check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_unit, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,7 +39,7 @@ def test_the_admin_index_groups_what_the_team_uses_in_plain_indonesian(team, pag
     for library_word in ("Axes", "OTP", "Grant", "Task Result", "Access token", "Django OAuth"):
         assert library_word not in index, library_word
     assert_admin_accessible(page)
-    page.get_by_role("link", name="Klien OIDC", exact=True).click()
+    navigate(page, page.get_by_role("link", name="Klien OIDC", exact=True).click)
     assert page.get_by_role("heading", level=1).inner_text() == "Pilih klien OIDC untuk diubah"
     assert_admin_accessible(page)
 
@@ -64,7 +64,7 @@ def test_a_new_oidc_client_gets_a_generated_secret_shown_once_and_can_rotate_it(
     assert page.evaluate("() => navigator.clipboard.readText()") == secret
     assert_admin_accessible(page)
 
-    page.get_by_role("link", name="Sudah saya salin, lanjutkan").click()
+    navigate(page, page.get_by_role("link", name="Sudah saya salin, lanjutkan").click)
     assert secret not in page.content() and client.client_secret not in page.content()
     page.get_by_role("link", name="Buat rahasia baru").click()
     assert_admin_accessible(page)

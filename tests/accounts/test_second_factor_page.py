@@ -11,7 +11,7 @@ import zxingcpp
 from django_otp.oath import totp
 
 from polise.sso.models import SignInSession
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -86,18 +86,17 @@ def test_a_user_sets_up_the_second_factor_from_the_qr_code_and_keeps_recovery_co
 
     # The phone is lost: a recovery code signs in, once.
     page.get_by_role("navigation", name="Navigasi utama").get_by_role("link", name="Keluar").click()
-    page.get_by_role("button", name="Keluar").click()
+    navigate(page, page.get_by_role("button", name="Keluar").click)
     for attempt in (1, 2):
         sign_in(page, live_server.url, "wati", PASSWORD)
         page.wait_for_url("**/login/second-factor/")
         page.get_by_label("Kode atau kode pemulihan").fill(codes[0].upper())
-        page.get_by_role("button", name="Lanjutkan").click()
-        page.wait_for_load_state()
+        navigate(page, page.get_by_role("button", name="Lanjutkan").click)
         if attempt == 1:
             assert page.url == f"{live_server.url}/"
             assert SignInSession.objects.filter(user=user, method="password+recovery_code").exists()
             page.goto(f"{live_server.url}/logout/")
-            page.get_by_role("button", name="Keluar").click()
+            navigate(page, page.get_by_role("button", name="Keluar").click)
     assert "/login/second-factor/" in page.url  # the used code no longer works
     assert page.get_by_role("alert").is_visible()
     check_both_sizes(page)

@@ -6,7 +6,7 @@ import pytest
 
 from polise.reports import services as report_services
 from polise.reports.models import Report
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -34,14 +34,12 @@ def test_a_developer_replies_and_resolves_by_keyboard(live_server, page):
     page.locator("#reply-body").focus()
     page.keyboard.type("Sudah kami perbaiki, mohon dicoba lagi.")
     page.keyboard.press("Tab")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    navigate(page, lambda: page.keyboard.press("Enter"))
     assert "sedang dikirim ke GitHub" in page.locator("main").inner_text()
 
     page.locator("#new-status").select_option("resolved")
     page.locator("#new-status").press("Tab")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    navigate(page, lambda: page.keyboard.press("Enter"))
     assert page.locator("[data-status]").first.get_attribute("data-status") == "resolved"
     page.locator(".status-history summary").press("Enter")
     assert "oleh pengembang" in page.locator(".status-history").inner_text()

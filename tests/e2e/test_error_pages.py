@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,7 +47,7 @@ def test_server_error_page_speaks_the_users_language_and_offers_the_way_back(
     settings.ROOT_URLCONF = "tests.e2e.failing_urls"
     response = page.goto(f"{live_server.url}/fails/")
     assert_error_page(page, response, status=500, heading="Terjadi kesalahan di pihak kami")
-    page.get_by_role("link", name="English").click()
+    navigate(page, page.get_by_role("link", name="English").click)
     assert page.get_by_role("heading", level=1).inner_text() == "Something went wrong on our side"
 
 
@@ -58,8 +58,7 @@ def test_an_expired_form_says_what_to_do(live_server, page):
     page.locator("#id_username").fill("wati")
     page.locator("#id_password").fill(PASSWORD)
     with page.expect_response(f"{live_server.url}/login/") as answer:
-        page.locator("#id_password").press("Enter")
-    page.wait_for_load_state()
+        navigate(page, lambda: page.locator("#id_password").press("Enter"))
     assert_error_page(page, answer.value, status=403, heading="Formulir sudah kedaluwarsa")
 
 

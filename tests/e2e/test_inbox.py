@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from polise.reports.models import Report
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,7 +38,10 @@ def test_a_developer_finds_all_reports_of_their_apps_in_one_inbox(live_server, p
 
     sign_in(page, live_server.url, "ayu", PASSWORD)
     page.goto(f"{live_server.url}/reports/mine/")
-    page.get_by_role("link", name="Kotak masuk: laporan tentang aplikasi yang Anda urus").click()
+    navigate(
+        page,
+        page.get_by_role("link", name="Kotak masuk: laporan tentang aplikasi yang Anda urus").click,
+    )
     table = page.get_by_role("table", name="Laporan, terbaru di atas")
     rows = table.get_by_role("row").all_inner_texts()[1:]
     assert len(rows) == 3 and not any("Bukan urusan Ayu" in r for r in rows)
@@ -47,11 +50,11 @@ def test_a_developer_finds_all_reports_of_their_apps_in_one_inbox(live_server, p
 
     page.get_by_label("Aplikasi").select_option("sipandu")
     page.get_by_label("Jenis").select_option("request")
-    page.get_by_role("button", name="Saring").click()
+    navigate(page, page.get_by_role("button", name="Saring").click)
     rows = table.get_by_role("row").all_inner_texts()[1:]
     assert len(rows) == 1 and "Bagaimana mengubah alamat pengaduan?" in rows[0]
 
-    table.get_by_role("link", name="Bagaimana mengubah alamat pengaduan?").click()
+    navigate(page, table.get_by_role("link", name="Bagaimana mengubah alamat pengaduan?").click)
     crumbs = page.get_by_role("navigation", name="Jejak navigasi").inner_text()
     assert "Kotak masuk" in crumbs and "Laporan saya" not in crumbs
     reporter_context = page.locator(".context").inner_text()

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from polise.reports.models import Attachment, Follower, PendingUpload, Report
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_user
 
 from ..reports.conftest import PNG
@@ -71,7 +71,7 @@ def test_a_screenshot_survives_a_validation_error(reporter, page):
     page.get_by_role("button", name="Kirim laporan").click()
     assert page.get_by_role("group", name="Sudah terlampir").get_by_label("layar.png").is_checked()
     page.get_by_label("Apa yang terjadi?").fill("Sekarang lengkap.")
-    page.get_by_role("button", name="Kirim laporan").click()  # then the similar reports
+    navigate(page, page.get_by_role("button", name="Kirim laporan").click)  # similar reports
     assert page.get_by_role("group", name="Sudah terlampir").get_by_label("layar.png").is_checked()
     page.get_by_label("Masalah saya bukan salah satu dari ini; kirim laporan saya.").check()
     page.get_by_role("button", name="Kirim laporan").click()
@@ -82,12 +82,14 @@ def test_a_screenshot_survives_a_validation_error(reporter, page):
 def test_a_similar_report_can_be_opened_and_followed_instead_of_filed_again(reporter, page):
     fill(page)
     page.get_by_role("button", name="Kirim laporan").click()
-    page.get_by_role("link", name="Tombol simpan tidak berfungsi").click()
+    navigate(page, page.get_by_role("link", name="Tombol simpan tidak berfungsi").click)
     # Someone else's report: where it stands, never what its reporter wrote.
     assert page.get_by_role("heading", level=1).inner_text() == "Tombol simpan tidak berfungsi"
     assert "NIP 1987" not in page.content()
     check_both_sizes(page)
-    page.get_by_role("button", name="+1 · Saya juga mengalaminya, ikuti laporan ini").click()
+    navigate(
+        page, page.get_by_role("button", name="+1 · Saya juga mengalaminya, ikuti laporan ini").click
+    )
     assert "1 orang mengikuti laporan ini" in page.locator("main").inner_text()
     assert Follower.objects.filter(user=reporter).count() == 1
     assert Report.objects.filter(reporter=reporter).count() == 0  # no duplicate filed
@@ -156,7 +158,7 @@ def test_a_report_says_what_its_status_means_and_where_it_stands(reporter, page,
     budi.set_password(PASSWORD)
     budi.save()
     page.goto(f"{live_server.url}/logout/")
-    page.get_by_role("button", name="Keluar").click()
+    navigate(page, page.get_by_role("button", name="Keluar").click)
     sign_in(page, live_server.url, "budi", PASSWORD)
     page.goto(f"{live_server.url}/reports/{report.pk}/")
     stands = page.get_by_role("region", name="Perkembangannya")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from polise.ratings.models import Rating
-from tests.browser_steps import check_both_sizes, sign_in
+from tests.browser_steps import check_both_sizes, navigate, sign_in
 from tests.factories import make_app, make_user
 
 from .helpers import rate
@@ -50,8 +50,7 @@ def test_a_user_who_opened_the_app_rates_and_edits_it(live_server, page, setting
     page.locator("#id_quality_1").check()
     page.locator("#id_docs_2").check()
     page.get_by_label("Komentar (tidak wajib)").fill("<b>Sering</b> gagal menyimpan")
-    page.get_by_role("button", name="Kirim penilaian").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="Kirim penilaian").click)
     assert "penilaian Anda tersimpan" in page.locator(".messages").inner_text()
     # prior (5+3+1)/3 = 3, m = 2: (2*3 + 9) / 5 = 3.0
     weighted, count, bars = _figures(page, "quality")
@@ -62,8 +61,7 @@ def test_a_user_who_opened_the_app_rates_and_edits_it(live_server, page, setting
     # Edit: the form shows the rating given; change quality to 5.
     assert page.locator("#id_quality_1").is_checked()
     page.locator("#id_quality_5").check()
-    page.get_by_role("button", name="Simpan perubahan").click()
-    page.wait_for_load_state()
+    navigate(page, page.get_by_role("button", name="Simpan perubahan").click)
     # prior (5+3+5)/3 = 13/3, m = 2: (26/3 + 13) / 5 = 4.33
     weighted, count, bars = _figures(page, "quality")
     assert (weighted, count, bars) == ("4,3", "3 penilaian", {1: 0, 2: 0, 3: 1, 4: 0, 5: 2})
@@ -94,8 +92,7 @@ def test_a_user_who_opened_the_app_rates_and_edits_it(live_server, page, setting
     page.locator(".rating-comment").first.get_by_label("Balasan publik").fill(
         "Sudah kami perbaiki."
     )
-    page.locator(".rating-comment").first.get_by_role("button", name="Balas").click()
-    page.wait_for_load_state()
+    navigate(page, page.locator(".rating-comment").first.get_by_role("button", name="Balas").click)
     page.goto(f"{live_server.url}/apps/simpeg/")
     assert "Sudah kami perbaiki." in page.locator(".rating-reply").first.inner_text()
 
@@ -113,7 +110,6 @@ def test_the_launcher_prompt_is_gentle_and_dismissible(live_server, page, settin
     assert "Bagaimana pengalaman Anda?" in prompt.inner_text()
     assert page.locator("[data-rating-tile]").inner_text().startswith("★")
     check_both_sizes(page)
-    prompt.get_by_role("button").click()
-    page.wait_for_load_state()
+    navigate(page, prompt.get_by_role("button").click)
     assert page.locator("[data-rating-prompt]").count() == 0
     assert page.url == f"{live_server.url}/"
