@@ -88,7 +88,8 @@ def test_a_similar_report_can_be_opened_and_followed_instead_of_filed_again(repo
     assert "NIP 1987" not in page.content()
     check_both_sizes(page)
     navigate(
-        page, page.get_by_role("button", name="+1 · Saya juga mengalaminya, ikuti laporan ini").click
+        page,
+        page.get_by_role("button", name="+1 · Saya juga mengalaminya, ikuti laporan ini").click,
     )
     assert "1 orang mengikuti laporan ini" in page.locator("main").inner_text()
     assert Follower.objects.filter(user=reporter).count() == 1
