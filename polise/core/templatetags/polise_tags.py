@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from django import template
+from django.forms import BoundField
 from django.utils.translation import ngettext
 
 register = template.Library()
@@ -24,3 +25,10 @@ def duration(value: timedelta | None) -> str:
     ]
     shown = [p for p in parts if p][:2]
     return " ".join(shown) or ngettext("%(n)d minute", "%(n)d minutes", 0) % {"n": 0}
+
+
+@register.filter
+def error_anchor(field: BoundField) -> str:
+    """The id an error summary links to: the field's control, or, for a radio or checkbox
+    group (which has no single control), its first option."""
+    return field.id_for_label or field.subwidgets[0].id_for_label

@@ -1,11 +1,8 @@
 // The report form, improved where a browser runs scripts (the server checks everything again):
-// the error summary takes focus, chosen files are checked before anything is sent, and the
-// page notes the screen size and time zone the developers need.
+// chosen files are checked before anything is sent, and the page notes the screen size and
+// time zone the developers need.
 (function () {
   "use strict";
-  var summary = document.querySelector("[data-error-summary]");
-  if (summary) { summary.focus(); }
-
   var screen = document.getElementById("id_screen");
   if (screen) { screen.value = window.screen.width + "x" + window.screen.height; }
   var zone = document.getElementById("id_timezone");
