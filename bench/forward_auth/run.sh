@@ -52,7 +52,7 @@ serve() {  # target port
   pids+=($!)
 }
 PYTHONPATH=bench/forward_auth serve hello:application 8701
-serve polise.sso.wsgi:application 8702
+serve polise.wsgi:application 8702  # what `polise serve` runs
 for port in 8701 8702; do
   up=
   for _ in $(seq 600); do curl -s -o /dev/null "http://127.0.0.1:$port/healthz" && up=1 && break; sleep 0.1; done

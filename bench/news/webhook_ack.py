@@ -17,6 +17,7 @@ import time
 import uuid
 
 import setup  # noqa: F401  (Django, migrated)
+import polise.wsgi  # noqa: F401, I001  (start-up as `polise serve` does it)
 from django.conf import settings
 from django.test import Client
 

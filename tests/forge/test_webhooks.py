@@ -109,6 +109,39 @@ def test_a_redelivery_is_acknowledged_but_processed_once(post, issue_events, run
 
 
 @pytest.mark.django_db
+def test_a_push_is_stored_with_the_paths_each_commit_touched_and_not_its_text(post):
+    person = {"name": "Ayu", "email": "ayu@example.go.id", "username": "ayu"}
+    commit = {
+        "id": "a" * 40,
+        "distinct": True,
+        "message": "feat: laporan bulanan\n\nPanjang sekali.",
+        "author": person,
+        "committer": person,
+        "url": "https://github.com/pemprov-demo/simpeg/commit/" + "a" * 40,
+        "added": ["polise.yaml"],
+        "removed": [],
+        "modified": ["src/app.py"],
+    }
+    push = {
+        "ref": "refs/heads/main",
+        "before": "0" * 40,
+        "after": "a" * 40,
+        "commits": [commit],
+        "head_commit": commit,
+        "repository": {"full_name": "pemprov-demo/simpeg", "default_branch": "main"},
+    }
+    assert post("push", push, delivery="p-1").status_code == 202
+    stored = Delivery.objects.get(delivery_id="p-1").payload
+    assert stored["commits"] == [
+        {"id": "a" * 40, "distinct": True, "added": ["polise.yaml"], "removed": [],
+         "modified": ["src/app.py"]}
+    ]  # fmt: skip
+    assert {key: stored[key] for key in ("ref", "before", "after", "repository")} == {
+        key: push[key] for key in ("ref", "before", "after", "repository")
+    }
+
+
+@pytest.mark.django_db
 def test_ping_is_answered(post):
     response = post("ping", {"zen": "Keep it logically awesome.", "hook_id": 12})
     assert response.status_code == 200
