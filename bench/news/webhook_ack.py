@@ -17,10 +17,10 @@ import time
 import uuid
 
 import setup  # noqa: F401  (Django, migrated)
-import polise.wsgi  # noqa: F401, I001  (start-up as `polise serve` does it)
 from django.conf import settings
 from django.test import Client
 
+import polise.wsgi  # noqa: F401  (start-up as `polise serve` does it)
 from polise.accounts.models import OrgUnit
 from polise.catalog.models import App
 
