@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors
+from . import jobs, selectors
 from .models import Identity, SyncState, Weights
 
 
@@ -70,8 +70,17 @@ class WeightsAdmin(admin.ModelAdmin):
 
 @admin.register(SyncState)
 class SyncStateAdmin(admin.ModelAdmin):
-    list_display = ["app", "status", "processed", "total", "synced_tip", "synced_at"]
+    list_display = [
+        "app", "status", "processed", "total", "synced_tip", "synced_at", "forge_imported_at",
+    ]  # fmt: skip
     readonly_fields = [f.name for f in SyncState._meta.fields]
+    actions = ["import_from_forge"]
+
+    @admin.action(description=_("Count again and import pull requests and reviews from GitHub"))
+    def import_from_forge(self, request: HttpRequest, queryset: QuerySet[SyncState]) -> None:
+        apps = [state.app for state in queryset.select_related("app")]
+        queued = jobs.contributions_catch_up(apps=apps, forge=True)
+        self.message_user(request, _("%(n)d app(s) queued.") % {"n": queued}, messages.SUCCESS)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -31,9 +31,22 @@ def contributions_sync_app(app_id: int, push: dict[str, Any] | None = None) -> s
         raise
 
 
-def contributions_catch_up(*, apps: list[App] | None = None) -> int:
-    """Queue a sync of every app with a repository; returns how many were queued."""
+@retrying_task(queue_name="default", max_attempts=8, base_delay=30.0, max_delay=3600.0)
+def contributions_import_from_forge(app_id: int) -> str:
+    """Import the app's pull requests and reviews from GitHub; a rate limit or an outage is
+    retried later, and what was stored before stays."""
+    app = App.objects.filter(pk=app_id).first()
+    if app is None or not app.repo:
+        return "the app no longer exists or has no repository"
+    return f"{services.forge_activity_import(app=app)} pull request fact(s) added"
+
+
+def contributions_catch_up(*, apps: list[App] | None = None, forge: bool = False) -> int:
+    """Queue a sync of every app with a repository (and, with `forge`, the import of its pull
+    requests and reviews from GitHub); returns how many apps."""
     apps = apps if apps is not None else list(App.objects.exclude(repo=""))
     for app in apps:
         enqueue_on_commit(contributions_sync_app, app.pk)
+        if forge:
+            enqueue_on_commit(contributions_import_from_forge, app.pk)
     return len(apps)

@@ -110,6 +110,10 @@ class SyncState(models.Model):
     )
     synced_at = models.DateTimeField(_("last counted"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+    # When pull requests and reviews were last imported from GitHub (webhooks bring new ones).
+    forge_imported_at = models.DateTimeField(
+        _("pull requests and reviews imported"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("contribution sync")

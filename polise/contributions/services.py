@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from polise.catalog.models import App
+from polise.forge import api
 from polise.forge.mirrors import gitread
 from polise.forge.mirrors import services as mirrors
 
@@ -220,13 +221,46 @@ def _day(text: object) -> date | None:
 
 
 def _human(user: Any) -> str | None:
-    """A GitHub user's login, lowercase; None for a bot or a payload without one."""
+    """A webhook payload's GitHub user as a lowercase login; None for a bot or no user."""
     if not isinstance(user, dict) or not isinstance(user.get("login"), str):
         return None
-    login = user["login"]
-    if user.get("type") == "Bot" or login.lower().endswith("[bot]"):
+    return _login(api.Person(user["login"], is_bot=user.get("type") == "Bot"))
+
+
+def _login(person: api.Person | None) -> str | None:
+    """A GitHub user's login, lowercase; None for a bot or an account GitHub no longer knows."""
+    if person is None or person.is_bot or person.login.lower().endswith("[bot]"):
         return None
-    return login.lower()
+    return person.login.lower()
+
+
+# kind, key (one per app: a fact stored twice counts once), login, pull request, day
+Fact = tuple[str, str, str | None, int, date | None]
+
+
+def _store_facts(apps: list[App], facts: list[Fact]) -> int:
+    rows = [
+        ForgeActivity(app=app, kind=kind, key=key, login=login, number=number, day=day)
+        for app in apps
+        for kind, key, login, number, day in facts
+        if login and day
+    ]
+    before = ForgeActivity.objects.count()
+    ForgeActivity.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return ForgeActivity.objects.count() - before
+
+
+def _opened(number: int, author: str | None, day: date | None) -> Fact:
+    return (ForgeActivity.Kind.PR_OPENED, f"prs_opened:{number}", author, number, day)
+
+
+def _merged(number: int, author: str | None, day: date | None) -> Fact:
+    # A merged pull request counts for its author, not for whoever pressed the button.
+    return (ForgeActivity.Kind.PR_MERGED, f"prs_merged:{number}", author, number, day)
+
+
+def _reviewed(number: int, review_id: object, reviewer: str | None, day: date | None) -> Fact:
+    return (ForgeActivity.Kind.REVIEW, f"reviews:{number}:{review_id}", reviewer, number, day)
 
 
 def forge_activity_record(*, repo: str, event: str, payload: dict[str, Any]) -> int:
@@ -236,31 +270,52 @@ def forge_activity_record(*, repo: str, event: str, payload: dict[str, Any]) -> 
     pull = payload.get("pull_request") or {}
     number = pull.get("number")
     action = payload.get("action")
-    facts: list[tuple[str, str, str | None, date | None]] = []
     if not isinstance(number, int):
         return 0
+    facts: list[Fact] = []
     if event == "pull_request" and action == "opened":
-        facts.append(
-            (ForgeActivity.Kind.PR_OPENED, f"prs_opened:{number}", _human(pull.get("user")),
-             _day(pull.get("created_at")))
-        )  # fmt: skip
+        facts.append(_opened(number, _human(pull.get("user")), _day(pull.get("created_at"))))
     elif event == "pull_request" and action == "closed" and pull.get("merged"):
-        facts.append(
-            (ForgeActivity.Kind.PR_MERGED, f"prs_merged:{number}", _human(pull.get("user")),
-             _day(pull.get("merged_at")))
-        )  # fmt: skip
+        facts.append(_merged(number, _human(pull.get("user")), _day(pull.get("merged_at"))))
     elif event == "pull_request_review" and action == "submitted":
         review = payload.get("review") or {}
         facts.append(
-            (ForgeActivity.Kind.REVIEW, f"reviews:{number}:{review.get('id')}",
-             _human(review.get("user")), _day(review.get("submitted_at")))
+            _reviewed(number, review.get("id"), _human(review.get("user")),
+                      _day(review.get("submitted_at")))
         )  # fmt: skip
-    rows = [
-        ForgeActivity(app=app, kind=kind, key=key, login=login, number=number, day=day)
-        for app in App.objects.filter(repo__iexact=repo)
-        for kind, key, login, day in facts
-        if login and day
-    ]
-    before = ForgeActivity.objects.count()
-    ForgeActivity.objects.bulk_create(rows, ignore_conflicts=True)
-    return ForgeActivity.objects.count() - before
+    return _store_facts(list(App.objects.filter(repo__iexact=repo)), facts)
+
+
+# Reviews are listed per pull request; the facts of this many pull requests are stored at a
+# time, so an import that dies keeps what it had read.
+IMPORT_CHUNK = 50
+
+
+def forge_activity_import(*, app: App) -> int:
+    """Read from GitHub every pull request of the app's repository and every review given on
+    them: what the webhooks never delivered (all that happened before they were set up, or
+    while deliveries failed). Returns the facts added; facts already stored, from webhooks or
+    an earlier import, stay as they are, so it is safe to run again."""
+    pulls = api.list_pull_requests(app.repo)
+    added = 0
+    for start in range(0, len(pulls), IMPORT_CHUNK):
+        facts: list[Fact] = []
+        for pull in pulls[start : start + IMPORT_CHUNK]:
+            author = _login(pull.author)
+            facts.append(_opened(pull.number, author, _utc_day(pull.created_at)))
+            if pull.merged_at:
+                facts.append(_merged(pull.number, author, _utc_day(pull.merged_at)))
+            for review in api.list_pull_reviews(app.repo, pull.number):
+                if review.submitted_at:  # a pending review is not given yet
+                    facts.append(
+                        _reviewed(pull.number, review.id, _login(review.reviewer),
+                                  _utc_day(review.submitted_at))
+                    )  # fmt: skip
+        added += _store_facts([app], facts)
+    SyncState.objects.filter(pk=sync_state(app=app).pk).update(forge_imported_at=timezone.now())
+    return added
+
+
+def _utc_day(moment: datetime) -> date:
+    # The webhook path takes the date of GitHub's UTC timestamp too: both agree on the day.
+    return moment.astimezone(UTC).date()

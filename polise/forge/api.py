@@ -56,6 +56,28 @@ class Advisory:
     html_url: str
 
 
+@dataclass(frozen=True)
+class Person:
+    login: str
+    is_bot: bool
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    number: int
+    author: Person | None  # None when GitHub no longer knows the account ("ghost")
+    created_at: datetime
+    merged_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    reviewer: Person | None
+    state: str
+    submitted_at: datetime | None  # None while the review is pending
+
+
 def _gh() -> Any:
     # The named functions below are the typed surface; the SDK's generated overloads add
     # little here and confuse the type checker on pagination.
@@ -351,6 +373,46 @@ def pending_invitations(repo: str) -> dict[str, str]:
         )
         if data.invitee
     }
+
+
+def _person(user: Any) -> Person | None:
+    if not user or not user.login:
+        return None
+    return Person(login=user.login, is_bot=user.type == "Bot" or user.login.endswith("[bot]"))
+
+
+@_forge_call("list pull requests of")
+def list_pull_requests(repo: str) -> list[PullRequest]:
+    """Every pull request of `repo`, open or closed, oldest first."""
+    owner, name = split_repo(repo)
+    return [
+        PullRequest(data.number, _person(data.user), data.created_at, data.merged_at)
+        for data in _gh().rest.paginate(
+            _gh().rest.pulls.list,
+            owner=owner,
+            repo=name,
+            state="all",
+            sort="created",
+            direction="asc",
+            per_page=100,
+        )
+    ]
+
+
+@_forge_call("list reviews of")
+def list_pull_reviews(repo: str, number: int) -> list[Review]:
+    """The reviews of pull request `number`, in the order they were given."""
+    owner, name = split_repo(repo)
+    return [
+        Review(data.id, _person(data.user), data.state, data.submitted_at or None)
+        for data in _gh().rest.paginate(
+            _gh().rest.pulls.list_reviews,
+            owner=owner,
+            repo=name,
+            pull_number=number,
+            per_page=100,
+        )
+    ]
 
 
 @_forge_call("read the Actions public key of")

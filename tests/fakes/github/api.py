@@ -694,6 +694,35 @@ def list_issues(call: Call) -> Result:
     return Result(200, [fake.state.issue_json(repo, i) for i in chunk], headers)
 
 
+@route("GET", "/repos/{owner}/{repo}/pulls")
+def list_pulls(call: Call) -> Result:
+    repo = get_repo(call)
+    state = call.q("state", "open")
+    items = [p for p in repo.pulls.values() if state == "all" or p.state == state]
+    sort = call.q("sort", "created")
+    key = {
+        "created": lambda p: (p.created_at, p.number),
+        "updated": lambda p: (p.updated_at, p.number),
+        "popularity": lambda p: (len(p.reviews), p.number),
+        "long-running": lambda p: (p.created_at, p.number),
+    }.get(sort or "created")
+    # As documented: "desc when sort is created or sort is not specified, otherwise asc".
+    default = "desc" if sort == "created" else "asc"
+    items.sort(key=key, reverse=call.q("direction", default) == "desc")  # type: ignore[arg-type]
+    chunk, headers = paginate(call, items)
+    return Result(200, [call.fake.state.pull_json(repo, p) for p in chunk], headers)
+
+
+@route("GET", "/repos/{owner}/{repo}/pulls/{pull_number}/reviews")
+def list_pull_reviews(call: Call) -> Result:
+    repo = get_repo(call)
+    pull = repo.pulls.get(int(call.params["pull_number"]))
+    if pull is None:
+        raise not_found()
+    chunk, headers = paginate(call, list(pull.reviews))
+    return Result(200, [call.fake.state.review_json(repo, pull, r) for r in chunk], headers)
+
+
 @route("GET", "/repos/{owner}/{repo}/issues/{issue_number}")
 def get_issue_op(call: Call) -> Result:
     repo, issue = get_issue(call)

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,7 +23,19 @@ from nacl.public import PrivateKey
 from . import api
 from .faults import Fault, Faults
 from .spec import OpenAPIContract, WebhookSchemas, load_contract, load_webhook_schemas
-from .state import Comment, Commit, Hook, Issue, Repo, State, User, git_sha, now_iso
+from .state import (
+    Comment,
+    Commit,
+    Hook,
+    Issue,
+    PullRequest,
+    Repo,
+    Review,
+    State,
+    User,
+    git_sha,
+    now_iso,
+)
 from .webhooks import Delivery, Target, WebhookSender
 
 RATE_LIMIT = 5000
@@ -700,6 +712,48 @@ class GitHubFake:
             )
         self.webhooks.flush()
         return made
+
+    def add_pull(
+        self,
+        owner: str,
+        name: str,
+        *,
+        title: str,
+        author: str,
+        created_at: str,
+        merged_at: str | None = None,
+        closed_at: str | None = None,
+        reviews: Sequence[tuple[str, str, str | None]] = (),
+        author_type: str = "User",
+    ) -> PullRequest:
+        """A pull request from before Polise watched the repository (no webhook is sent):
+        `reviews` are (reviewer login, state, submitted_at or None while pending)."""
+        repo = self._repo(owner, name)
+        with self.state.lock:
+            number = repo.next_number
+            repo.next_number += 1
+            closed = merged_at or closed_at
+            pull = PullRequest(
+                id=self.state.next_id(),
+                number=number,
+                title=title,
+                user=self.state.user(author, author_type),
+                head_ref=f"fitur-{number}",
+                head_sha=git_sha("pull", repo.id, number),
+                created_at=created_at,
+                updated_at=closed or created_at,
+                state="closed" if closed else "open",
+                closed_at=closed,
+                merged_at=merged_at,
+                merge_commit_sha=git_sha("merge", repo.id, number) if merged_at else None,
+            )
+            for login, state, submitted_at in reviews:
+                reviewer = self.state.user(login, "Bot" if login.endswith("[bot]") else "User")
+                pull.reviews.append(
+                    Review(self.state.next_id(), reviewer, state, "", pull.head_sha, submitted_at)
+                )
+            repo.pulls[number] = pull
+            return pull
 
     def close_issue(
         self,

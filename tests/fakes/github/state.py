@@ -76,6 +76,33 @@ class Issue:
 
 
 @dataclass
+class Review:
+    id: int
+    user: User
+    state: str  # APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING
+    body: str
+    commit_id: str
+    submitted_at: str | None  # None while PENDING
+
+
+@dataclass
+class PullRequest:
+    id: int
+    number: int
+    title: str
+    user: User
+    head_ref: str
+    head_sha: str
+    created_at: str
+    updated_at: str
+    state: str = "open"
+    closed_at: str | None = None
+    merged_at: str | None = None
+    merge_commit_sha: str | None = None
+    reviews: list[Review] = field(default_factory=list)
+
+
+@dataclass
 class Hook:
     id: int
     events: list[str]
@@ -147,6 +174,7 @@ class Repo:
     variables: dict[str, Variable] = field(default_factory=dict)
     protections: dict[str, dict[str, Any]] = field(default_factory=dict)
     issues: dict[int, Issue] = field(default_factory=dict)
+    pulls: dict[int, PullRequest] = field(default_factory=dict)  # numbered with the issues
     labels: dict[str, Label] = field(default_factory=dict)  # lower-case name -> label
     next_number: int = 1
     private_vulnerability_reporting: bool = False
@@ -426,6 +454,92 @@ class State:
             "timeline_url": f"{url}/timeline",
             "reactions": self.reactions(f"{url}/reactions"),
         }
+
+    def pull_json(self, repo: Repo, pull: PullRequest) -> dict[str, Any]:
+        """The `pull-request-simple` schema (what listing pull requests returns)."""
+        api = f"{self.base_url}/repos/{repo.full_name}"
+        url = f"{api}/pulls/{pull.number}"
+        html = f"{self.html_base}/{repo.full_name}/pull/{pull.number}"
+        issue = f"{api}/issues/{pull.number}"
+
+        def side(ref: str, sha: str) -> dict[str, Any]:
+            return {
+                "label": f"{repo.owner.login}:{ref}",
+                "ref": ref,
+                "repo": self.repository(repo),
+                "sha": sha,
+                "user": self.simple_user(repo.owner),
+            }
+
+        base_sha = repo.branches.get(repo.default_branch) or git_sha("base", pull.number)
+        links = {
+            "comments": issue + "/comments",
+            "commits": url + "/commits",
+            "statuses": f"{api}/statuses/{pull.head_sha}",
+            "html": html,
+            "issue": issue,
+            "review_comments": url + "/comments",
+            "review_comment": f"{api}/pulls/comments{{/number}}",
+            "self": url,
+        }
+        return {
+            "url": url,
+            "id": pull.id,
+            "node_id": node_id("PR", pull.id),
+            "html_url": html,
+            "diff_url": html + ".diff",
+            "patch_url": html + ".patch",
+            "issue_url": issue,
+            "commits_url": links["commits"],
+            "review_comments_url": links["review_comments"],
+            "review_comment_url": links["review_comment"],
+            "comments_url": links["comments"],
+            "statuses_url": links["statuses"],
+            "number": pull.number,
+            "state": pull.state,
+            "locked": False,
+            "title": pull.title,
+            "user": self.simple_user(pull.user),
+            "body": None,
+            "labels": [],
+            "milestone": None,
+            "active_lock_reason": None,
+            "created_at": pull.created_at,
+            "updated_at": pull.updated_at,
+            "closed_at": pull.closed_at,
+            "merged_at": pull.merged_at,
+            "merge_commit_sha": pull.merge_commit_sha,
+            "assignee": None,
+            "assignees": [],
+            "requested_reviewers": [],
+            "requested_teams": [],
+            "head": side(pull.head_ref, pull.head_sha),
+            "base": side(repo.default_branch, base_sha),
+            "_links": {name: {"href": href} for name, href in links.items()},
+            "author_association": self.association(repo, pull.user),
+            "auto_merge": None,
+            "draft": False,
+        }
+
+    def review_json(self, repo: Repo, pull: PullRequest, review: Review) -> dict[str, Any]:
+        url = f"{self.base_url}/repos/{repo.full_name}/pulls/{pull.number}"
+        html = f"{self.html_base}/{repo.full_name}/pull/{pull.number}"
+        out = {
+            "id": review.id,
+            "node_id": node_id("PRR", review.id),
+            "user": self.simple_user(review.user),
+            "body": review.body,
+            "state": review.state,
+            "html_url": f"{html}#pullrequestreview-{review.id}",
+            "pull_request_url": url,
+            "_links": {"html": {"href": f"{html}#pullrequestreview-{review.id}"},
+                       "pull_request": {"href": url}},
+            "commit_id": review.commit_id,
+            "author_association": self.association(repo, review.user),
+        }  # fmt: skip
+        if review.submitted_at:
+            out["submitted_at"] = review.submitted_at
+        return out
 
     def association(self, repo: Repo, user: User) -> str:
         if user.login.lower() == repo.owner.login.lower():

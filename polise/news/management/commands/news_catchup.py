@@ -1,8 +1,8 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 
-from polise.catalog.models import App
+from polise.catalog.commands import add_app_choice, chosen_apps
 from polise.forge.errors import ForgeError
 from polise.news import jobs, services
 
@@ -14,18 +14,13 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--app", action="append", default=[], help="only this app (slug)")
+        add_app_choice(parser)
         parser.add_argument(
             "--now", action="store_true", help="run here and now instead of queueing jobs"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        apps = App.objects.exclude(repo="")
-        if options["app"]:
-            apps = apps.filter(slug__in=options["app"])
-            missing = set(options["app"]) - set(apps.values_list("slug", flat=True))
-            if missing:
-                raise CommandError(f"no app with a repository: {', '.join(sorted(missing))}")
+        apps = chosen_apps(options["app"])
         if options["now"]:
             for app in apps:
                 try:
