@@ -110,10 +110,13 @@ class SyncState(models.Model):
     )
     synced_at = models.DateTimeField(_("last counted"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
-    # When pull requests and reviews were last imported from GitHub (webhooks bring new ones).
+    # When pull requests and reviews were last imported from GitHub (webhooks bring new ones),
+    # and, while an import is under way, the pull request it has stored everything up to: an
+    # import stopped by the rate limit goes on from there instead of asking GitHub again.
     forge_imported_at = models.DateTimeField(
         _("pull requests and reviews imported"), null=True, blank=True
     )
+    forge_import_through = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("contribution sync")

@@ -296,11 +296,18 @@ def forge_activity_import(*, app: App) -> int:
     them: what the webhooks never delivered (all that happened before they were set up, or
     while deliveries failed). Returns the facts added; facts already stored, from webhooks or
     an earlier import, stay as they are, so it is safe to run again."""
-    pulls = api.list_pull_requests(app.repo)
+    state = sync_state(app=app)
+    # In number order, so that an earlier attempt of this import that stopped has stored
+    # everything up to the number it recorded.
+    pulls = sorted(
+        (p for p in api.list_pull_requests(app.repo) if p.number > state.forge_import_through),
+        key=lambda pull: pull.number,
+    )
     added = 0
     for start in range(0, len(pulls), IMPORT_CHUNK):
+        chunk = pulls[start : start + IMPORT_CHUNK]
         facts: list[Fact] = []
-        for pull in pulls[start : start + IMPORT_CHUNK]:
+        for pull in chunk:
             author = _login(pull.author)
             facts.append(_opened(pull.number, author, _utc_day(pull.created_at)))
             if pull.merged_at:
@@ -311,8 +318,14 @@ def forge_activity_import(*, app: App) -> int:
                         _reviewed(pull.number, review.id, _login(review.reviewer),
                                   _utc_day(review.submitted_at))
                     )  # fmt: skip
-        added += _store_facts([app], facts)
-    SyncState.objects.filter(pk=sync_state(app=app).pk).update(forge_imported_at=timezone.now())
+        with transaction.atomic():
+            added += _store_facts([app], facts)
+            SyncState.objects.filter(pk=state.pk).update(
+                forge_import_through=max(pull.number for pull in chunk)
+            )
+    SyncState.objects.filter(pk=state.pk).update(
+        forge_imported_at=timezone.now(), forge_import_through=0
+    )
     return added
 
 

@@ -79,6 +79,25 @@ def test_the_import_stores_what_the_webhooks_would_have_once(app_repo, history):
     assert stored(app) == facts
 
 
+def test_an_import_stopped_midway_goes_on_where_it_stopped(app_repo, history, forge):
+    app = app_repo.app
+    forge.fail_next(status=502, path=r"/pulls/60/reviews$")  # GitHub fails mid-way
+    with pytest.raises(ForgeError):
+        services.forge_activity_import(app=app)
+    assert SyncState.objects.get(app=app).forge_import_through == 50
+    assert {number for number, in ForgeActivity.objects.values_list("number")} == set(
+        range(1, 51)
+    ) - {2}  # the bot's
+
+    asked_before = len(forge.requests_to("GET", r"/reviews$"))
+    services.forge_activity_import(app=app)
+    asked = [r.path for r in forge.requests_to("GET", r"/reviews$")[asked_before:]]
+    assert sorted(int(path.split("/")[-2]) for path in asked) == list(range(51, 115))
+    assert len(stored(app)) == 115
+    state = SyncState.objects.get(app=app)
+    assert state.forge_import_through == 0 and state.forge_imported_at is not None
+
+
 def test_the_catchup_command_imports_on_request_and_names_unknown_apps(app_repo, history):
     app_repo.repo.commit("docs: mulai", {"README.md": "# SIMPEG\n"})
     call_command("contributions_catchup", "--app", "simpeg", "--forge", "--now")
