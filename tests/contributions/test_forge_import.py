@@ -85,7 +85,7 @@ def test_an_import_stopped_midway_goes_on_where_it_stopped(app_repo, history, fo
     with pytest.raises(ForgeError):
         services.forge_activity_import(app=app)
     assert SyncState.objects.get(app=app).forge_import_through == 50
-    assert {number for number, in ForgeActivity.objects.values_list("number")} == set(
+    assert {number for (number,) in ForgeActivity.objects.values_list("number")} == set(
         range(1, 51)
     ) - {2}  # the bot's
 
