@@ -1,24 +1,12 @@
-"""Django for the docs benchmarks: a fresh data dir (SQLite) unless DATABASE_URL is set."""
+"""Django for the docs benchmarks (bench/django_bench.py), and the generated docs they read."""
 
-from __future__ import annotations
-
-import os
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("POLISE_DATA_DIR", tempfile.mkdtemp(prefix="polise-bench-docs-"))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "polise.settings")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from django_bench import start
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-
-call_command("migrate", interactive=False, verbosity=0)
+start("docs")
 
 WORDS = [
     "aplikasi",

@@ -8,7 +8,6 @@ tests assert it).
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -17,6 +16,7 @@ import setup  # noqa: F401  (Django, migrated)
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_bench import page, summary, timed
 
 from polise.accounts.models import OrgUnit, User
 from polise.catalog.models import AccessPolicy, App
@@ -72,41 +72,16 @@ client = Client()
 client.force_login(user)
 
 
-def measure(path: str) -> None:
-    queries = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
-    ):
-        assert client.get(path).status_code == 200
-    times = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    times.sort()
-    p95 = times[round(0.95 * len(times)) - 1]
-    print(
-        f"{path:18} median {statistics.median(times):6.1f} ms  p95 {p95:6.1f} ms  queries {len(queries)}"
-    )
-
-
 for path in ("/", "/news/", "/news/?page=50", "/news/feed.atom"):
-    measure(path)
+    took, queries = page(client, path, REQUESTS)
+    print(f"{path:18} {summary(took)}  queries {queries}")
 
 # The unread badges' share of the launcher: the one query that counts them, on its own.
 from polise.catalog.selectors import app_list_for_launcher  # noqa: E402
 from polise.news.selectors import unread_counts  # noqa: E402
 
 launcher_apps = list(app_list_for_launcher(user))
-times = []
-for _ in range(REQUESTS):
-    start = time.perf_counter()
-    unread_counts(user=user, apps=launcher_apps)
-    times.append((time.perf_counter() - start) * 1000)
-times.sort()
-print(
-    f"{'unread badges':18} median {statistics.median(times):6.1f} ms  p95 {times[round(0.95 * len(times)) - 1]:6.1f} ms  queries 1 ({len(launcher_apps)} apps)"
-)
+took = timed(lambda: unread_counts(user=user, apps=launcher_apps), REQUESTS)
+print(f"{'unread badges':18} {summary(took)}  queries 1 ({len(launcher_apps)} apps)")
 print(f"database           {connection.vendor}")
 print(f"load average       {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import statistics
 import sys
 import time
 from datetime import timedelta
@@ -19,6 +18,7 @@ import setup  # noqa: F401  (Django, migrated)
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
+from django_bench import page, summary
 
 from polise.accounts.models import OrgUnit, User
 from polise.catalog.models import AccessPolicy, App
@@ -74,23 +74,8 @@ slug = (
 
 
 def measure(label: str, path: str) -> None:
-    queries: list[str] = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *args: queries.append(sql) or execute(sql, *args)
-    ):
-        assert client.get(path).status_code == 200
-    times = []
-    for _ in range(REQUESTS):
-        start = time.perf_counter()
-        response = client.get(path)
-        times.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    times.sort()
-    p95 = times[round(0.95 * len(times)) - 1]
-    print(
-        f"{label:34} median {statistics.median(times):7.1f} ms  p95 {p95:7.1f} ms  "
-        f"queries {len(queries)}"
-    )
+    took, queries = page(client, path, REQUESTS)
+    print(f"{label:34} {summary(took)}  queries {queries}")
 
 
 client.get(f"/apps/{slug}/")  # the news part records the first visit
