@@ -245,9 +245,10 @@ def _store_facts(apps: list[App], facts: list[Fact]) -> int:
         for kind, key, login, number, day in facts
         if login and day
     ]
-    before = ForgeActivity.objects.count()
+    stored = ForgeActivity.objects.filter(app__in=apps)
+    before = stored.count()
     ForgeActivity.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return ForgeActivity.objects.count() - before
+    return stored.count() - before
 
 
 def _opened(number: int, author: str | None, day: date | None) -> Fact:
