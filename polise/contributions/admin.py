@@ -9,6 +9,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from polise.forge import api
+
 from . import jobs, selectors
 from .models import Identity, SyncState, Weights
 
@@ -78,6 +80,9 @@ class SyncStateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Count again and import pull requests and reviews from GitHub"))
     def import_from_forge(self, request: HttpRequest, queryset: QuerySet[SyncState]) -> None:
+        if missing := api.not_configured():
+            self.message_user(request, missing, messages.ERROR)
+            return
         apps = [state.app for state in queryset.select_related("app")]
         queued = jobs.contributions_catch_up(apps=apps, forge=True)
         self.message_user(request, _("%(n)d app(s) queued.") % {"n": queued}, messages.SUCCESS)

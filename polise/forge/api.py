@@ -84,6 +84,11 @@ def _gh() -> Any:
     return client.github()
 
 
+def not_configured() -> str:
+    """What to set before Polise can talk to GitHub; empty when it can."""
+    return "" if client.configured() else client.NOT_CONFIGURED
+
+
 def split_repo(repo: str) -> tuple[str, str]:
     owner, sep, name = repo.partition("/")
     if not sep or not owner or not name or "/" in name:

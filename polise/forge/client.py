@@ -11,6 +11,15 @@ from githubkit import AppInstallationAuthStrategy, GitHub, TokenAuthStrategy
 from githubkit.cache import MemCacheStrategy
 
 USER_AGENT = "Polise (+https://github.com/)"
+NOT_CONFIGURED = (
+    "GitHub is not configured: set POLISE_GITHUB_TOKEN (a fine-grained token) or "
+    "POLISE_GITHUB_APP_ID, POLISE_GITHUB_APP_PRIVATE_KEY and POLISE_GITHUB_APP_INSTALLATION_ID."
+)
+
+
+def configured() -> bool:
+    """Whether Polise has credentials for GitHub (production requires them; the demo may not)."""
+    return bool(settings.GITHUB_APP_ID or settings.GITHUB_TOKEN)
 
 
 def _auth() -> Any:
@@ -24,10 +33,7 @@ def _auth() -> Any:
         )
     if settings.GITHUB_TOKEN:
         return TokenAuthStrategy(settings.GITHUB_TOKEN)
-    raise ImproperlyConfigured(
-        "GitHub is not configured: set POLISE_GITHUB_TOKEN (a fine-grained token) or "
-        "POLISE_GITHUB_APP_ID, POLISE_GITHUB_APP_PRIVATE_KEY and POLISE_GITHUB_APP_INSTALLATION_ID."
-    )
+    raise ImproperlyConfigured(NOT_CONFIGURED)
 
 
 @functools.cache

@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.management import CommandError, call_command
+from django_tasks_db.models import DBTaskResult
 
 from polise.contributions import services
 from polise.contributions.models import ForgeActivity, SyncState
@@ -135,3 +136,22 @@ def test_the_platform_team_imports_from_the_admin(client, app_repo, history, run
     assert len(stored(app_repo.app)) == 115
     state.refresh_from_db()
     assert state.forge_imported_at is not None and state.synced_tip == app_repo.repo.head()
+
+
+def test_without_github_credentials_the_import_is_refused_saying_what_to_set(
+    client, settings, app_repo
+):
+    from tests.factories import make_user
+
+    settings.GITHUB_TOKEN, settings.GITHUB_APP_ID = None, None
+    with pytest.raises(CommandError, match=r"--forge needs GitHub\. .*POLISE_GITHUB_TOKEN"):
+        call_command("contributions_catchup", "--forge")
+    client.force_login(make_user(username="platform", is_staff=True, is_superuser=True))
+    state = services.sync_state(app=app_repo.app)
+    response = client.post(
+        "/admin/contributions/syncstate/",
+        {"action": "import_from_forge", "_selected_action": [state.pk]},
+        follow=True,
+    )
+    assert "POLISE_GITHUB_TOKEN" in response.content.decode()
+    assert not DBTaskResult.objects.exists()  # nothing queued to fail

@@ -1,9 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from polise.catalog.commands import add_app_choice, chosen_apps
 from polise.contributions import jobs, services
+from polise.forge import api
 from polise.forge.errors import ForgeError
 
 
@@ -25,6 +26,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         apps = chosen_apps(options["app"])
+        if options["forge"] and (missing := api.not_configured()):
+            raise CommandError(f"--forge needs GitHub. {missing}")
         if not options["now"]:
             queued = jobs.contributions_catch_up(apps=list(apps), forge=options["forge"])
             what = "contribution sync and forge import" if options["forge"] else "contribution sync"
