@@ -31,4 +31,7 @@ def duration(value: timedelta | None) -> str:
 def error_anchor(field: BoundField) -> str:
     """The id an error summary links to: the field's control, or, for a radio or checkbox
     group (which has no single control), its first option."""
-    return field.id_for_label or field.subwidgets[0].id_for_label
+    if field.id_for_label:
+        return field.id_for_label
+    options = field.subwidgets
+    return options[0].id_for_label if options else field.auto_id
