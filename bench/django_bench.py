@@ -34,6 +34,21 @@ def start(name: str) -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+def bench_apps(count: int, unit: Any) -> list[Any]:
+    """`count` apps of `unit` (bench-0, bench-1, ...), a tenth of them open to listed units
+    only, `unit` among them: the catalog the page benchmarks read."""
+    from polise.catalog.models import AccessPolicy, App
+
+    apps = App.objects.bulk_create(
+        App(slug=f"bench-{n}", name=f"Aplikasi {n}", summary="Bench", technology="python",
+            owner_unit=unit, url=f"https://bench-{n}.example.go.id/")
+        for n in range(count)
+    )  # fmt: skip
+    for app in apps[::10]:
+        AccessPolicy.objects.create(app=app, audience="listed").units.add(unit)
+    return apps
+
+
 def timed(run: Callable[[], object], times: int) -> list[float]:
     """`run` called `times` times: each call's milliseconds, sorted."""
     took = []

@@ -12,7 +12,8 @@ import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import SplitResult, urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -35,6 +36,27 @@ def service_unavailable(name: str, reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(message + " (POLISE_REQUIRE_SERVICES=1)", pytrace=False)
     pytest.skip(message)
+
+
+def mariadb_server() -> tuple[Any, SplitResult]:
+    """A connection to CI's MariaDB server (no database chosen) and the parts of its URL,
+    POLISE_TEST_MYSQL_URL; without the server or its driver, `service_unavailable`."""
+    url = os.environ.get("POLISE_TEST_MYSQL_URL")
+    if not url:
+        service_unavailable("MariaDB", "POLISE_TEST_MYSQL_URL is not set")
+    try:
+        import MySQLdb
+    except ImportError:
+        service_unavailable("MariaDB", "the mysql extra is not installed (POLISE_EXTRAS=mysql)")
+    parts = urlsplit(url)
+    try:
+        server = MySQLdb.connect(
+            host=parts.hostname, port=parts.port or 3306, user=parts.username,
+            password=parts.password,
+        )  # fmt: skip
+    except MySQLdb.OperationalError as exc:
+        service_unavailable("MariaDB", str(exc))
+    return server, parts
 
 
 @pytest.fixture(scope="session")

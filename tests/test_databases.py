@@ -6,12 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
 
-from tests.conftest import service_unavailable
+from tests.conftest import mariadb_server
 
 
 @pytest.mark.django_db
@@ -23,24 +22,8 @@ def test_suite_runs_on_the_database_ci_asked_for():
 
 
 def test_migrations_apply_cleanly_on_mariadb(tmp_path):
-    url = os.environ.get("POLISE_TEST_MYSQL_URL")
-    if not url:
-        service_unavailable("MariaDB", "POLISE_TEST_MYSQL_URL is not set")
-    try:
-        import MySQLdb
-    except ImportError:
-        service_unavailable("MariaDB", "the mysql extra is not installed (POLISE_EXTRAS=mysql)")
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    try:
-        server = MySQLdb.connect(
-            host=parts.hostname,
-            port=parts.port or 3306,
-            user=parts.username,
-            password=parts.password,
-        )
-    except MySQLdb.OperationalError as exc:
-        service_unavailable("MariaDB", str(exc))
+    server, parts = mariadb_server()
+    url, name = parts.geturl(), parts.path.lstrip("/")
     with server.cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")

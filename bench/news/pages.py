@@ -16,10 +16,10 @@ import setup  # noqa: F401  (Django, migrated)
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from django_bench import page, summary, timed
+from django_bench import bench_apps, page, summary, timed
 
 from polise.accounts.models import OrgUnit, User
-from polise.catalog.models import AccessPolicy, App
+from polise.catalog.models import App
 from polise.news.models import Item, Seen, Update
 
 APPS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
@@ -35,14 +35,7 @@ user.save()
 unit.members.add(user)
 if not App.objects.filter(slug__startswith="bench-").exists():
     t = time.perf_counter()
-    apps = App.objects.bulk_create(
-        App(slug=f"bench-{n}", name=f"Aplikasi {n}", summary="Bench", technology="python",
-            owner_unit=unit, url=f"https://bench-{n}.example.go.id/")
-        for n in range(APPS)
-    )  # fmt: skip
-    # A tenth of the apps are open to listed units only (the reader's among them).
-    for app in apps[::10]:
-        AccessPolicy.objects.create(app=app, audience="listed").units.add(unit)
+    apps = bench_apps(APPS, unit)  # a tenth open to listed units only, the reader's among them
     updates = Update.objects.bulk_create(
         Update(app=apps[n % APPS], key=f"push:{n}", kind="push", status="published",
                occurred_at=now - timedelta(minutes=n), published_at=now - timedelta(minutes=n),

@@ -18,10 +18,10 @@ import setup  # noqa: F401  (Django, migrated)
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from django_bench import page, summary
+from django_bench import bench_apps, page, summary
 
 from polise.accounts.models import OrgUnit, User
-from polise.catalog.models import AccessPolicy, App
+from polise.catalog.models import App
 from polise.ratings.models import Rating
 from polise.sso.models import Launch
 
@@ -36,13 +36,7 @@ reader, _ = User.objects.get_or_create(username="reader", defaults={"email": "r@
 unit.members.add(reader)
 if not App.objects.filter(slug__startswith="bench-").exists():
     t = time.perf_counter()
-    apps = App.objects.bulk_create(
-        App(slug=f"bench-{n}", name=f"Aplikasi {n}", summary="Bench", technology="python",
-            owner_unit=unit, url=f"https://bench-{n}.example.go.id/")
-        for n in range(APPS)
-    )  # fmt: skip
-    for app in apps[::10]:  # a tenth open to listed units only (the reader's among them)
-        AccessPolicy.objects.create(app=app, audience="listed").units.add(unit)
+    apps = bench_apps(APPS, unit)  # a tenth open to listed units only, the reader's among them
     raters = -(-RATINGS // APPS)  # each rater rates every app once
     users = User.objects.bulk_create(
         User(username=f"rater{n}", email=f"rater{n}@example.go.id") for n in range(raters)

@@ -9,12 +9,12 @@ import secrets
 import subprocess
 import sys
 from collections.abc import Iterator
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
 
 import pytest
 
 from polise.appdocs import schema
-from tests.conftest import service_unavailable
+from tests.conftest import mariadb_server, service_unavailable
 
 DOCS = {
     "docs/database/pegawai.md": """# Basis data SIMPEG
@@ -85,24 +85,8 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
-    url = os.environ.get("POLISE_TEST_MYSQL_URL")
-    if not url:
-        service_unavailable("MariaDB", "POLISE_TEST_MYSQL_URL is not set")
-    try:
-        import MySQLdb
-    except ImportError:
-        service_unavailable("MariaDB", "the mysql extra is not installed (POLISE_EXTRAS=mysql)")
-    parts = urlsplit(url)
+    server, parts = mariadb_server()
     name = f"appdocs_check_{secrets.token_hex(4)}"
-    try:
-        server = MySQLdb.connect(
-            host=parts.hostname,
-            port=parts.port or 3306,
-            user=parts.username,
-            password=parts.password,
-        )
-    except MySQLdb.OperationalError as exc:
-        service_unavailable("MariaDB", str(exc))
     cursor = server.cursor()
     cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
     try:
