@@ -6,8 +6,8 @@ from polise.sso.wsgi import application
 
 # What start-up loaded (Django, every app's modules and models) lives as long as the process.
 # Freezing it keeps the collector from scanning it again at each full collection, which a
-# request building many objects sets off: parsing a 2,048-commit push made them 130-150 ms
-# each, about 20 ms once frozen (bench/news/RESULTS.md).
+# request building many objects sets off: parsing a 2,048-commit push made them 130-160 ms
+# each, 20-30 ms once frozen (bench/news/RESULTS.md).
 gc.freeze()
 
 __all__ = ["application"]

@@ -224,14 +224,12 @@ def _human(user: Any) -> str | None:
     """A webhook payload's GitHub user as a lowercase login; None for a bot or no user."""
     if not isinstance(user, dict) or not isinstance(user.get("login"), str):
         return None
-    return _login(api.Person(user["login"], is_bot=user.get("type") == "Bot"))
+    return _login(api.person(user["login"], user.get("type")))
 
 
 def _login(person: api.Person | None) -> str | None:
     """A GitHub user's login, lowercase; None for a bot or an account GitHub no longer knows."""
-    if person is None or person.is_bot or person.login.lower().endswith("[bot]"):
-        return None
-    return person.login.lower()
+    return None if person is None or person.is_bot else person.login.lower()
 
 
 # kind, key (one per app: a fact stored twice counts once), login, pull request, day

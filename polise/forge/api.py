@@ -380,10 +380,13 @@ def pending_invitations(repo: str) -> dict[str, str]:
     }
 
 
+def person(login: str, account_type: str | None) -> Person:
+    """A GitHub account, bots (an app's account, "name[bot]") told apart."""
+    return Person(login, is_bot=account_type == "Bot" or login.lower().endswith("[bot]"))
+
+
 def _person(user: Any) -> Person | None:
-    if not user or not user.login:
-        return None
-    return Person(login=user.login, is_bot=user.type == "Bot" or user.login.endswith("[bot]"))
+    return person(user.login, user.type) if user and user.login else None
 
 
 @_forge_call("list pull requests of")

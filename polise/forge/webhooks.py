@@ -163,7 +163,7 @@ def github_webhook(request: HttpRequest) -> JsonResponse:
 
 # Every part reads a push's commits from the repository's mirror, so a stored push keeps of each
 # commit only its id and the paths it touched: a 2,048-commit push then stores about a fifth of
-# its 1.3 MB, and is acknowledged in half the time (bench/news/RESULTS.md).
+# its 1.3 MB and is acknowledged sooner (bench/news/RESULTS.md).
 PUSH_COMMIT_KEYS = ("id", "distinct", "added", "removed", "modified")
 
 
